@@ -1,0 +1,85 @@
+// @ts-check
+import eslint from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+const FRAMEWORK_IMPORTS = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/config',
+  '@nestjs/typeorm',
+  '@nestjs/platform-fastify',
+  '@nestjs/terminus',
+  'typeorm',
+  'fastify',
+  'better-sqlite3',
+  'pg',
+  'class-validator',
+  'class-transformer',
+  'node:http',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A floating promise in a CQRS handler crashes the app (nestjs/cqrs#1485).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  {
+    // The domain knows nothing of HTTP, SQL or Nest's HTTP side: only AggregateRoot and IEvent.
+    files: ['src/**/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...FRAMEWORK_IMPORTS.map((name) => ({ name, message: 'The domain layer imports no framework code.' })),
+            {
+              name: '@nestjs/cqrs',
+              allowImportNames: ['AggregateRoot', 'IEvent'],
+              message: 'The domain may take only AggregateRoot and IEvent from @nestjs/cqrs.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/application/**', '**/infrastructure/**'],
+              message: 'The domain depends on nothing outside it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Application code speaks to ports, never to adapters or to HTTP and SQL libraries.
+    files: ['src/**/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['@nestjs/typeorm', '@nestjs/platform-fastify', 'typeorm', 'fastify', 'better-sqlite3', 'pg'],
+          patterns: [{ group: ['**/infrastructure/**'], message: 'Application code depends on ports, not adapters.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  prettier,
+);

@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseOptions } from './config/database.options';
+import type { Environment } from './config/environment';
+import { validateEnvironment } from './config/validate-environment';
+import { HealthModule } from './health/health.module';
+import { ProblemDetailsFilter } from './ingestion/infrastructure/http/problem-details.filter';
+import { IngestionModule } from './ingestion/ingestion.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * `overrides` win over `.env` and the process environment; tests use them to point each
+   * app at its own database without touching process.env.
+   */
+  static forRoot(overrides: Record<string, string> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          envFilePath: '.env',
+          validate: (raw) => validateEnvironment({ ...raw, ...overrides }),
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<Environment, true>) =>
+            databaseOptions({
+              DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
+              SQLITE_BUSY_TIMEOUT_MS: config.get('SQLITE_BUSY_TIMEOUT_MS', { infer: true }),
+            }),
+        }),
+        CqrsModule.forRoot(),
+        IngestionModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

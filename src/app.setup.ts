@@ -1,0 +1,69 @@
+import { ConfigService } from '@nestjs/config';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Environment } from './config/environment';
+
+/** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
+const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+function requestId(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** JSON and `+json` media types; anything else is a 415. */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/i;
+
+export function createFastifyAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    genReqId: requestId,
+    logger: false,
+    return503OnClosing: true,
+  });
+}
+
+/**
+ * Everything about the HTTP edge that Nest modules do not cover: the JSON body parser,
+ * per-route body limits and the request id header.
+ * Call before `app.init()` (routes are registered there); the app must be created with
+ * `{ bodyParser: false }` so that Nest does not install its own parsers.
+ */
+export function configureApp(app: NestFastifyApplication): void {
+  const config = app.get<ConfigService<Environment, true>>(ConfigService);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const ingestBodyLimit = ingestBodyLimitFor(config.get('MAX_PAYLOAD_BYTES', { infer: true }));
+
+  fastify.removeAllContentTypeParsers();
+  // Plain JSON.parse: keys such as __proto__ or constructor become own data properties
+  // (never prototypes), so payloads round-trip exactly and cannot alter server objects.
+  fastify.addContentTypeParser(
+    JSON_MEDIA_TYPE,
+    { parseAs: 'string' },
+    (_request: FastifyRequest, body: string, done) => {
+      try {
+        done(null, JSON.parse(body));
+      } catch (error) {
+        (error as Error & { statusCode?: number }).statusCode = 400;
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === '/ingest' && [route.method].flat().includes('POST')) route.bodyLimit = ingestBodyLimit;
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+}
+
+/**
+ * The payload limit applies to the payload as re-serialised (no whitespace); the raw body may
+ * carry indentation and the envelope, so it is allowed twice that plus 16 KiB before a 413.
+ */
+export function ingestBodyLimitFor(maxPayloadBytes: number): number {
+  return maxPayloadBytes * 2 + 16 * 1024;
+}

@@ -1,0 +1,49 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every setting the service reads, with its default. `.env` and the process environment
+ * fill it at start; `validateEnvironment` refuses the start on any bad value.
+ */
+export class Environment {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 5001;
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'DATABASE_URL must be sqlite:<file path> or postgres://user@host:port/database',
+  })
+  DATABASE_URL = 'sqlite:./data/ingestion.sqlite';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevelName = 'info';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(64 * 1024 * 1024)
+  MAX_PAYLOAD_BYTES = 262_144;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+  @IsOptional()
+  @IsString()
+  NATS_URL?: string;
+}

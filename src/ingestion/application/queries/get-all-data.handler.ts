@@ -1,0 +1,13 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import type { DataListView } from '../views/data-list.view';
+import { DataListReader } from './data-list.reader';
+import { GetAllDataQuery } from './get-all-data.query';
+
+@QueryHandler(GetAllDataQuery)
+export class GetAllDataHandler implements IQueryHandler<GetAllDataQuery> {
+  constructor(private readonly reader: DataListReader) {}
+
+  execute(query: GetAllDataQuery): Promise<DataListView> {
+    return this.reader.read(query.options);
+  }
+}

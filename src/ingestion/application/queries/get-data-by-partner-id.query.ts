@@ -1,0 +1,12 @@
+import { Query } from '@nestjs/cqrs';
+import type { DataListView } from '../views/data-list.view';
+import type { DataListOptions } from './data-list.options';
+
+export class GetDataByPartnerIdQuery extends Query<DataListView> {
+  constructor(
+    readonly partnerId: string,
+    readonly options: DataListOptions = {},
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,33 @@
+import { DataId } from './data-id.value-object';
+import { DataListCriteria } from './data-list.criteria';
+import { IngestedData } from './ingested-data.aggregate';
+
+/** One row of a list, in storage terms; `payloadJson` only when the criteria ask for it. */
+export interface StoredDataSummary {
+  id: string;
+  partnerId: string;
+  timestamp: string;
+  payloadJson?: string;
+}
+
+/**
+ * Port to the records' storage. `save` resolves only once the record is durably committed.
+ * Lists come back in ingestion order (oldest first).
+ */
+export abstract class DataRepository {
+  abstract save(data: IngestedData): Promise<void>;
+
+  abstract findById(id: DataId): Promise<IngestedData | null>;
+
+  /**
+   * At most `limit` records matching the criteria. Throws `UnknownCursorError` when
+   * `criteria.after` names no record (this and `streamChunks`).
+   */
+  abstract findPage(criteria: DataListCriteria, limit: number): Promise<StoredDataSummary[]>;
+
+  /**
+   * Every record matching the criteria, read from the database in chunks so that memory
+   * stays flat however many rows match. Each yielded array is one chunk.
+   */
+  abstract streamChunks(criteria: DataListCriteria): AsyncIterable<StoredDataSummary[]>;
+}

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IngestDataCommand } from '../../application/commands/ingest-data.command';
+import type { DataListOptions } from '../../application/queries/data-list.options';
+import { GetAllDataQuery } from '../../application/queries/get-all-data.query';
+import { GetDataByIdQuery } from '../../application/queries/get-data-by-id.query';
+import { GetDataByPartnerIdQuery } from '../../application/queries/get-data-by-partner-id.query';
+import type { DataListView } from '../../application/views/data-list.view';
+import type { DataReceiptView } from '../../application/views/data-receipt.view';
+import type { IngestedDataView } from '../../application/views/ingested-data.view';
+import { NDJSON, negotiateListFormat, serializeDataList } from './data-list.serializer';
+import { IngestDataDto } from './dto/ingest-data.dto';
+import { ListDataQueryDto } from './dto/list-data.query-dto';
+import { RequestValidationPipe } from './request-validation.pipe';
+
+@Controller('ingest')
+export class IngestController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async ingest(
+    @Body(RequestValidationPipe) body: IngestDataDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DataReceiptView> {
+    const receipt = await this.commandBus.execute(new IngestDataCommand(body.partner_id, body.payload));
+    void reply.header('location', `/ingest/${receipt.id}`);
+    return receipt;
+  }
+
+  @Get('all')
+  async listAll(
+    @Query(RequestValidationPipe) query: ListDataQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const view = await this.queryBus.execute(new GetAllDataQuery(toListOptions(query)));
+    sendList(view, query, accept, request, reply);
+  }
+
+  @Get('partner/:partner_id')
+  async listByPartner(
+    @Param('partner_id') partnerId: string,
+    @Query(RequestValidationPipe) query: ListDataQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(partnerId, toListOptions(query)));
+    sendList(view, query, accept, request, reply);
+  }
+
+  @Get(':id')
+  getById(@Param('id') id: string): Promise<IngestedDataView> {
+    return this.queryBus.execute(new GetDataByIdQuery(id));
+  }
+}
+
+function toListOptions(query: ListDataQueryDto): DataListOptions {
+  return {
+    limit: query.limit === undefined ? undefined : Number(query.limit),
+    after: query.after,
+    since: query.since,
+    until: query.until,
+    includePayload: query.include === 'payload',
+  };
+}
+
+function sendList(
+  view: DataListView,
+  query: ListDataQueryDto,
+  accept: string | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const format = negotiateListFormat(accept);
+  if (view.nextAfter !== undefined) {
+    void reply.header('link', `<${nextPageUrl(request, query, view.nextAfter)}>; rel="next"`);
+  }
+  void reply
+    .header('content-type', format === 'ndjson' ? `${NDJSON}; charset=utf-8` : 'application/json; charset=utf-8')
+    .send(serializeDataList(view, format));
+}
+
+/** Same path and filters, the cursor moved to the last id of this page (RFC 8288 `next`). */
+function nextPageUrl(request: FastifyRequest, query: ListDataQueryDto, after: string): string {
+  const path = request.url.split('?', 1)[0];
+  const parameters: Array<[string, string | undefined]> = [
+    ['limit', query.limit],
+    ['since', query.since],
+    ['until', query.until],
+    ['include', query.include],
+    ['after', after],
+  ];
+  const search = parameters
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join('&');
+  return `${path}?${search}`;
+}

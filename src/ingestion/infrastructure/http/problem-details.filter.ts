@@ -1,0 +1,34 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+
+/**
+ * The one place errors become responses (problem+json). Fastify's own errors, raised
+ * before a route runs (body parsing, limits, media type), reach it too: Nest installs
+ * Fastify's error handler and routes them through the global filters. Payloads are never logged.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+}
+
+const logger = new Logger('ProblemDetails');
+
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblemDetails(error);
+  if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
+    logger.error(
+      `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url} failed`,
+      error instanceof Error ? error.stack : String(error),
+    );
+  }
+  if (reply.sent || reply.raw.headersSent) {
+    // A streamed body already started: all that is left is to cut the connection.
+    reply.raw.destroy(error instanceof Error ? error : undefined);
+    return;
+  }
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}

@@ -1,0 +1,88 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { IngestionError } from '../../domain/ingestion.errors';
+import { FieldError, RequestValidationError } from './request-validation.error';
+
+/** RFC 9457 problem details; `errors` only for validation failures. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+const PROBLEM_TYPE_BASE = 'urn:problem-type:ingestion:';
+
+const DOMAIN_STATUS: Record<string, number> = {
+  'invalid-partner-id': HttpStatus.BAD_REQUEST,
+  'invalid-payload': HttpStatus.BAD_REQUEST,
+  'invalid-data-id': HttpStatus.BAD_REQUEST,
+  'invalid-timestamp': HttpStatus.BAD_REQUEST,
+  'unknown-cursor': HttpStatus.BAD_REQUEST,
+  'payload-too-large': HttpStatus.PAYLOAD_TOO_LARGE,
+  'data-not-found': HttpStatus.NOT_FOUND,
+};
+
+/** Errors that describe bad input and so list the field at fault. */
+const FIELD_ERRORS = new Set([
+  'invalid-partner-id',
+  'invalid-payload',
+  'invalid-data-id',
+  'invalid-timestamp',
+  'unknown-cursor',
+  'payload-too-large',
+]);
+
+/**
+ * Maps anything thrown while serving a request to a problem document. Unknown errors
+ * become a 500 with a generic detail: no message, stack or SQL leaves the process.
+ */
+export function toProblemDetails(error: unknown): ProblemDetails {
+  if (error instanceof IngestionError) {
+    const status = DOMAIN_STATUS[error.code] ?? HttpStatus.BAD_REQUEST;
+    return problem(
+      status,
+      error.code,
+      error.message,
+      FIELD_ERRORS.has(error.code) && error.field ? [{ field: error.field, message: error.message }] : undefined,
+    );
+  }
+  if (error instanceof RequestValidationError) {
+    return problem(HttpStatus.BAD_REQUEST, 'validation-error', error.message, error.errors);
+  }
+  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
+    return problem(HttpStatus.BAD_REQUEST, 'invalid-json', 'The request body is not valid JSON.');
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return problem(status, HTTP_PROBLEM_TYPES[status], status >= 500 ? genericDetail(status) : error.message);
+  }
+  return problem(HttpStatus.INTERNAL_SERVER_ERROR, undefined, genericDetail(HttpStatus.INTERNAL_SERVER_ERROR));
+}
+
+/** Fastify's body errors reach the filter as HttpExceptions (Nest maps them by status). */
+const HTTP_PROBLEM_TYPES: Record<number, string> = {
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'body-too-large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported-media-type',
+};
+
+function problem(status: number, code: string | undefined, detail: string, errors?: FieldError[]): ProblemDetails {
+  const document: ProblemDetails = {
+    type: code ? PROBLEM_TYPE_BASE + code : 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+  };
+  if (errors && errors.length > 0) document.errors = errors;
+  return document;
+}
+
+function genericDetail(status: number): string {
+  return status === 503
+    ? 'The service is not available right now; retry later.'
+    : 'The server could not complete the request.';
+}

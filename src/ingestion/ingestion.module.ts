@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { IngestDataHandler } from './application/commands/ingest-data.handler';
+import { PublishDataIngestedHandler } from './application/commands/publish-data-ingested.handler';
+import { CountUnhandledExceptionsListener } from './application/events/count-unhandled-exceptions.listener';
+import { LogDataIngestedHandler } from './application/events/log-data-ingested.handler';
+import { IntegrationEventPublisher } from './application/ports/integration-event.publisher';
+import { DataListReader } from './application/queries/data-list.reader';
+import { GetAllDataHandler } from './application/queries/get-all-data.handler';
+import { GetDataByIdHandler } from './application/queries/get-data-by-id.handler';
+import { GetDataByPartnerIdHandler } from './application/queries/get-data-by-partner-id.handler';
+import { IngestionSaga } from './application/sagas/ingestion.saga';
+import { DataRepository } from './domain/data.repository';
+import { IngestedDataFactory } from './domain/ingested-data.factory';
+import { IngestController } from './infrastructure/http/ingest.controller';
+import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
+import { TypeOrmDataRepository } from './infrastructure/persistence/typeorm-data.repository';
+import type { Environment } from '../config/environment';
+
+/** Deepest payload nesting the contract allows (the payload object itself is depth 1). */
+const MAX_PAYLOAD_DEPTH = 32;
+
+@Module({
+  controllers: [IngestController],
+  providers: [
+    {
+      provide: IngestedDataFactory,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) =>
+        new IngestedDataFactory({
+          maxBytes: config.get('MAX_PAYLOAD_BYTES', { infer: true }),
+          maxDepth: MAX_PAYLOAD_DEPTH,
+        }),
+    },
+    { provide: DataRepository, useClass: TypeOrmDataRepository },
+    InProcessIntegrationEventPublisher,
+    { provide: IntegrationEventPublisher, useExisting: InProcessIntegrationEventPublisher },
+    IngestDataHandler,
+    PublishDataIngestedHandler,
+    DataListReader,
+    GetDataByIdHandler,
+    GetAllDataHandler,
+    GetDataByPartnerIdHandler,
+    LogDataIngestedHandler,
+    IngestionSaga,
+    CountUnhandledExceptionsListener,
+  ],
+  exports: [InProcessIntegrationEventPublisher, CountUnhandledExceptionsListener],
+})
+export class IngestionModule {}

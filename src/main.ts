@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { configureApp, createFastifyAdapter } from './app.setup';
+import type { Environment } from './config/environment';
+import { nestLogLevels } from './config/log-levels';
+import { InvalidEnvironmentError } from './config/validate-environment';
+import { installGracefulShutdown } from './graceful-shutdown';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(), {
+    bodyParser: false,
+    abortOnError: false,
+    bufferLogs: true,
+  });
+  const config = app.get<ConfigService<Environment, true>>(ConfigService);
+  app.useLogger(nestLogLevels(config.get('LOG_LEVEL', { infer: true })));
+  configureApp(app);
+  installGracefulShutdown(app, config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }));
+  await app.listen({ port: config.get('PORT', { infer: true }), host: config.get('HOST', { infer: true }) });
+}
+
+bootstrap().catch((error: unknown) => {
+  // A bad setting names the variable; anything else is printed whole.
+  console.error(error instanceof InvalidEnvironmentError ? error.message : error);
+  process.exit(1);
+});
