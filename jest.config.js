@@ -1,6 +1,6 @@
 /** Unit specs sit next to their code; e2e specs boot the real app in test/. */
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
 };
 
 /** @type {import('jest').Config} */
