@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * Storage shape of a record. `seq` is the ingestion order (and the keyset cursor of the
@@ -7,12 +7,12 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  */
 @Entity({ name: 'ingested_data' })
 @Index('ix_ingested_data_partner_id_seq', ['partnerId', 'seq'])
-@Index('ix_ingested_data_timestamp', ['timestamp'])
+@Unique('uq_ingested_data_id', ['id'])
 export class IngestedDataOrmEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   seq!: number;
 
-  @Column({ type: 'varchar', length: 36, unique: true })
+  @Column({ type: 'varchar', length: 36 })
   id!: string;
 
   @Column({ name: 'partner_id', type: 'varchar', length: 64 })

@@ -3,10 +3,15 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateIngestedData1764403200000 implements MigrationInterface {
   name = 'CreateIngestedData1764403200000';
 
+  /**
+   * `seq` is SQLite's rowid: max + 1 on insert, so it follows commit order (records are never
+   * deleted, so no value is reused; AUTOINCREMENT would cost an extra write per insert).
+   * No index on `timestamp`: lists walk `seq`, and since/until filter along that walk.
+   */
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "ingested_data" (
-        "seq" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "seq" integer PRIMARY KEY NOT NULL,
         "id" varchar(36) NOT NULL,
         "partner_id" varchar(64) NOT NULL,
         "timestamp" varchar(24) NOT NULL,
@@ -15,7 +20,6 @@ export class CreateIngestedData1764403200000 implements MigrationInterface {
       )`,
     );
     await queryRunner.query(`CREATE INDEX "ix_ingested_data_partner_id_seq" ON "ingested_data" ("partner_id", "seq")`);
-    await queryRunner.query(`CREATE INDEX "ix_ingested_data_timestamp" ON "ingested_data" ("timestamp")`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,0 +1,191 @@
+'use strict';
+// Benchmark: the service against ../shared/anchors/limit (plain Fastify + better-sqlite3),
+// measured in the same run on the same machine, so that the ratios travel.
+//
+//   npm run bench                      (builds first)
+//   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_LIST_ROWS=100000 node bench/bench.js
+//
+// Each server gets a fresh SQLite file under .bench/. Rates are requests/s (mean of
+// autocannon's per-second samples); latencies in ms.
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const autocannon = require('autocannon');
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, '.bench');
+const ANCHOR_SOURCE = path.resolve(ROOT, process.env.BENCH_ANCHOR ?? '../shared/anchors/limit');
+const ANCHOR = path.join(WORK, 'limit');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100000);
+const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
+
+function prepareAnchor() {
+  fs.mkdirSync(WORK, { recursive: true });
+  if (!fs.existsSync(path.join(ANCHOR, 'node_modules', 'fastify'))) {
+    fs.rmSync(ANCHOR, { recursive: true, force: true });
+    fs.cpSync(ANCHOR_SOURCE, ANCHOR, { recursive: true });
+    for (const file of fs.readdirSync(ANCHOR)) fs.chmodSync(path.join(ANCHOR, file), 0o644);
+    fs.chmodSync(ANCHOR, 0o755);
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ANCHOR, stdio: 'inherit' });
+  }
+}
+
+function freshDb(file) {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  return file;
+}
+
+async function start(name, command, args, env, port) {
+  const log = fs.openSync(path.join(WORK, `${name}.log`), 'w');
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/ingest/all?limit=1`);
+      if (response.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start (see .bench/${name}.log)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { name, port, child, url: `http://127.0.0.1:${port}` };
+}
+
+async function stop(server) {
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+async function measure(server, label, options) {
+  await load({ ...options, url: server.url + options.path, duration: 2 }); // warm-up
+  const result = await load({ ...options, url: server.url + options.path });
+  const row = {
+    server: server.name,
+    route: label,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function ingestOne(server) {
+  const response = await fetch(`${server.url}/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ partner_id: 'bench', payload: PAYLOAD }),
+  });
+  return (await response.json()).id;
+}
+
+function seedRows(dbFile, rows) {
+  // Both schemas share ingested_data(id, partner_id, timestamp, payload) with an ordering key.
+  const Database = require('better-sqlite3');
+  const db = new Database(dbFile);
+  const insert = db.prepare('INSERT INTO ingested_data (id, partner_id, timestamp, payload) VALUES (?, ?, ?, ?)');
+  const { v7 } = require('uuid');
+  const json = JSON.stringify(PAYLOAD);
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run(v7(), `p${i % 50}`, new Date().toISOString(), json);
+  })();
+  db.close();
+}
+
+function rssOf(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const peak = /VmHWM:\s+(\d+) kB/.exec(status);
+  const current = /VmRSS:\s+(\d+) kB/.exec(status);
+  return { peakMb: Math.round(Number(peak[1]) / 1024), rssMb: Math.round(Number(current[1]) / 1024) };
+}
+
+async function listAll(server) {
+  const before = rssOf(server.child.pid);
+  const started = process.hrtime.bigint();
+  const response = await fetch(`${server.url}/ingest/all`);
+  const text = await response.text();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = rssOf(server.child.pid);
+  const count = JSON.parse(text).length;
+  const row = { server: server.name, route: `GET /ingest/all (${count} rows)`, seconds: +seconds.toFixed(2), rssBeforeMb: before.rssMb, peakRssMb: after.peakMb };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function main() {
+  prepareAnchor();
+  const limitDb = freshDb(path.join(WORK, 'limit.db'));
+  const serviceDb = freshDb(path.join(WORK, 'service.sqlite'));
+  const limit = await start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', limitDb], {}, 5003);
+  const service = await start(
+    'service',
+    process.execPath,
+    ['dist/main.js'],
+    { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${serviceDb}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+    5002,
+  );
+  const servers = [limit, service];
+  const rows = [];
+  try {
+    const body = JSON.stringify({ partner_id: 'bench', payload: PAYLOAD });
+    for (const server of servers) {
+      rows.push(await measure(server, 'POST /ingest', { path: '/ingest', method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    }
+    for (const server of servers) {
+      const id = await ingestOne(server);
+      rows.push(await measure(server, 'GET /ingest/:id', { path: `/ingest/${id}` }));
+    }
+  } finally {
+    await Promise.all(servers.map(stop));
+  }
+
+  // Lists: the same number of rows in both files, then one full read each on a fresh start.
+  const listRows = [];
+  if (LIST_ROWS > 0) {
+    for (const [file, name] of [[limitDb, 'limit'], [serviceDb, 'service']]) {
+      const Database = require('better-sqlite3');
+      const db = new Database(file);
+      const present = db.prepare('SELECT COUNT(*) AS n FROM ingested_data').get().n;
+      db.close();
+      if (present < LIST_ROWS) seedRows(file, LIST_ROWS - present);
+      const server =
+        name === 'limit'
+          ? await start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', file], {}, 5003)
+          : await start('service', process.execPath, ['dist/main.js'], { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' }, 5002);
+      try {
+        listRows.push(await listAll(server));
+      } finally {
+        await stop(server);
+      }
+    }
+  }
+
+  console.log('\nSame run, same machine; ratio = service / limit');
+  for (const route of ['POST /ingest', 'GET /ingest/:id']) {
+    const [a, b] = [rows.find((r) => r.route === route && r.server === 'limit'), rows.find((r) => r.route === route && r.server === 'service')];
+    console.log(
+      `${route.padEnd(18)} limit ${String(a.rps).padStart(6)} req/s p99 ${a.p99} ms | service ${String(b.rps).padStart(6)} req/s p99 ${b.p99} ms | ratio ${(b.rps / a.rps).toFixed(2)}` +
+        (a.errors + b.errors > 0 ? ` | errors limit ${a.errors} service ${b.errors}` : ''),
+    );
+  }
+  for (const row of listRows) console.log(`${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`);
+  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify({ when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
