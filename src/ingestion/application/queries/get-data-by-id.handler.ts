@@ -16,9 +16,9 @@ export class GetDataByIdHandler implements IQueryHandler<GetDataByIdQuery> {
     if (!data) throw new DataNotFoundError(query.id);
     return {
       id: data.id.value,
-      partner_id: data.partnerId.value,
+      partnerId: data.partnerId.value,
       timestamp: data.timestamp.value,
-      payload: data.payload.value,
+      payloadJson: data.payload.json,
     };
   }
 }

@@ -1,9 +1,10 @@
-import type { JsonObject } from '../../domain/payload.value-object';
-
-/** One record with its payload, as `GET /ingest/:id` returns it. */
+/**
+ * One record with its payload, as `GET /ingest/:id` returns it. The payload stays the JSON
+ * text it was stored as: written out as is, never parsed and re-encoded on the way.
+ */
 export interface IngestedDataView {
   id: string;
-  partner_id: string;
+  partnerId: string;
   timestamp: string;
-  payload: JsonObject;
+  payloadJson: string;
 }

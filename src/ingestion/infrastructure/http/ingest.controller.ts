@@ -8,8 +8,13 @@ import { GetDataByIdQuery } from '../../application/queries/get-data-by-id.query
 import { GetDataByPartnerIdQuery } from '../../application/queries/get-data-by-partner-id.query';
 import type { DataListView } from '../../application/views/data-list.view';
 import type { DataReceiptView } from '../../application/views/data-receipt.view';
-import type { IngestedDataView } from '../../application/views/ingested-data.view';
-import { NDJSON, negotiateListFormat, serializeDataList } from './data-list.serializer';
+import {
+  JSON_CONTENT_TYPE,
+  NDJSON_CONTENT_TYPE,
+  negotiateListFormat,
+  recordJson,
+  serializeDataList,
+} from './record-json.serializer';
 import { IngestDataDto } from './dto/ingest-data.dto';
 import { ListDataQueryDto } from './dto/list-data.query-dto';
 import { RequestValidationPipe } from './request-validation.pipe';
@@ -56,8 +61,9 @@ export class IngestController {
   }
 
   @Get(':id')
-  getById(@Param('id') id: string): Promise<IngestedDataView> {
-    return this.queryBus.execute(new GetDataByIdQuery(id));
+  async getById(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const view = await this.queryBus.execute(new GetDataByIdQuery(id));
+    void reply.header('content-type', JSON_CONTENT_TYPE).send(recordJson(view));
   }
 }
 
@@ -83,7 +89,7 @@ function sendList(
     void reply.header('link', `<${nextPageUrl(request, query, view.nextAfter)}>; rel="next"`);
   }
   void reply
-    .header('content-type', format === 'ndjson' ? `${NDJSON}; charset=utf-8` : 'application/json; charset=utf-8')
+    .header('content-type', format === 'ndjson' ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE)
     .send(serializeDataList(view, format));
 }
 

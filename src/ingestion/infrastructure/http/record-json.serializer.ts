@@ -3,6 +3,8 @@ import type { StoredDataSummary } from '../../domain/data.repository';
 import type { DataListView } from '../../application/views/data-list.view';
 
 export const NDJSON = 'application/x-ndjson';
+export const NDJSON_CONTENT_TYPE = `${NDJSON}; charset=utf-8`;
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 export type DataListFormat = 'json' | 'ndjson';
 
@@ -24,7 +26,7 @@ async function* jsonArray(view: DataListView): AsyncGenerator<string> {
   yield '[';
   let first = true;
   for await (const chunk of view.chunks) {
-    const text = chunk.map((row) => rowJson(row, view.includePayload)).join(',');
+    const text = chunk.map((row) => recordJson(row, view.includePayload)).join(',');
     yield first ? text : ',' + text;
     first = false;
   }
@@ -33,11 +35,12 @@ async function* jsonArray(view: DataListView): AsyncGenerator<string> {
 
 async function* ndjsonLines(view: DataListView): AsyncGenerator<string> {
   for await (const chunk of view.chunks) {
-    yield chunk.map((row) => rowJson(row, view.includePayload) + '\n').join('');
+    yield chunk.map((row) => recordJson(row, view.includePayload) + '\n').join('');
   }
 }
 
-function rowJson(row: StoredDataSummary, includePayload: boolean): string {
+/** `{"id","partner_id","timestamp"}`, plus `"payload"` when asked for and present. */
+export function recordJson(row: StoredDataSummary, includePayload = true): string {
   const summary = `{"id":"${row.id}","partner_id":"${row.partnerId}","timestamp":"${row.timestamp}"`;
-  return includePayload ? `${summary},"payload":${row.payloadJson}}` : summary + '}';
+  return includePayload && row.payloadJson !== undefined ? `${summary},"payload":${row.payloadJson}}` : summary + '}';
 }

@@ -1,0 +1,72 @@
+import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
+import { JsonObject } from '../../domain/payload.value-object';
+import { DataNotFoundError } from '../../domain/ingestion.errors';
+import { GetDataByIdHandler } from './get-data-by-id.handler';
+import { GetDataByIdQuery } from './get-data-by-id.query';
+
+describe('GetDataByIdHandler', () => {
+  let repository: InMemoryDataRepository;
+  let handler: GetDataByIdHandler;
+
+  beforeEach(() => {
+    repository = new InMemoryDataRepository();
+    handler = new GetDataByIdHandler(repository);
+  });
+
+  it('returns the record with its payload, in wire shape', async () => {
+    const payload = { b: 2, a: [1, { z: null }], city: 'Zürich' };
+    const data = IngestedDataMother.ingested({ partnerId: 'acme', payload, timestamp: '2026-11-29T10:31:05.123Z' });
+    await repository.save(IngestedDataMother.ingested({ partnerId: 'globex' }));
+    await repository.save(data);
+
+    const view = await handler.execute(new GetDataByIdQuery(data.id.value));
+
+    expect(view).toEqual({ id: data.id.value, partner_id: 'acme', timestamp: '2026-11-29T10:31:05.123Z', payload });
+    expect(Object.keys(view.payload)).toEqual(['b', 'a', 'city']);
+  });
+
+  it('returns keys such as constructor and __proto__ as plain data', async () => {
+    const payload = JSON.parse('{"constructor":"c","__proto__":{"polluted":true}}') as JsonObject;
+    const data = IngestedDataMother.ingested({ payload });
+    await repository.save(data);
+
+    const view = await handler.execute(new GetDataByIdQuery(data.id.value));
+
+    expect(JSON.stringify(view.payload)).toBe('{"constructor":"c","__proto__":{"polluted":true}}');
+    expect(Object.getPrototypeOf(view.payload)).toBe(Object.prototype);
+  });
+
+  it('raises DataNotFoundError for an unknown id', async () => {
+    await repository.save(IngestedDataMother.ingested());
+    const unknown = IngestedDataMother.ingested().id.value;
+
+    await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toBeInstanceOf(DataNotFoundError);
+    await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toMatchObject({
+      code: 'data-not-found',
+      field: 'id',
+    });
+  });
+
+  it.each([
+    ['a word', 'not-a-uuid'],
+    ['an empty string', ''],
+    ['a version 4 UUID', '3b241101-e2bb-4255-8caf-4136c566a962'],
+    ['a path traversal', '../../etc/passwd'],
+    ['SQL', "' OR 1=1 --"],
+  ])('raises DataNotFoundError for %s, without asking the repository', async (_case, id) => {
+    const findById = jest.spyOn(repository, 'findById');
+
+    await expect(handler.execute(new GetDataByIdQuery(id))).rejects.toBeInstanceOf(DataNotFoundError);
+    expect(findById).not.toHaveBeenCalled();
+  });
+
+  it('raises DataNotFoundError for the upper-case spelling of a stored id', async () => {
+    const data = IngestedDataMother.ingested();
+    await repository.save(data);
+
+    await expect(handler.execute(new GetDataByIdQuery(data.id.value.toUpperCase()))).rejects.toBeInstanceOf(
+      DataNotFoundError,
+    );
+  });
+});

@@ -1,0 +1,96 @@
+import { drainChunks } from '../../../../test/fakes/drain-chunks';
+import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
+import { PartnerIdMother } from '../../../../test/mothers/partner-id.mother';
+import { IngestedData } from '../../domain/ingested-data.aggregate';
+import { InvalidDataIdError, InvalidPartnerIdError, InvalidTimestampError } from '../../domain/ingestion.errors';
+import { DataListReader } from './data-list.reader';
+import { GetDataByPartnerIdHandler } from './get-data-by-partner-id.handler';
+import { GetDataByPartnerIdQuery } from './get-data-by-partner-id.query';
+
+const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
+const idsOfRecords = (records: IngestedData[]) => records.map((record) => record.id.value);
+
+describe('GetDataByPartnerIdHandler', () => {
+  let repository: InMemoryDataRepository;
+  let handler: GetDataByPartnerIdHandler;
+  /** Nine records, 10:00 to 10:08, one a minute: acme, globex, acme, globex, … */
+  let records: IngestedData[];
+  let acme: IngestedData[];
+
+  beforeEach(async () => {
+    repository = new InMemoryDataRepository({ chunkSize: 2 });
+    handler = new GetDataByPartnerIdHandler(new DataListReader(repository));
+    records = IngestedDataMother.series(9, { partnerIds: ['acme', 'globex'], start: '2026-11-29T10:00:00.000Z' });
+    acme = records.filter((record) => record.partnerId.value === 'acme');
+    await repository.saveAll(records);
+  });
+
+  it('streams only that partner’s records, in ingestion order, in chunks', async () => {
+    const view = await handler.execute(new GetDataByPartnerIdQuery('acme'));
+
+    const chunks = await drainChunks(view.chunks);
+
+    expect(chunks.map((chunk) => chunk.length)).toEqual([2, 2, 1]);
+    expect(idsOf(chunks.flat())).toEqual(idsOfRecords(acme));
+    expect(chunks.flat().every((row) => row.partnerId === 'acme')).toBe(true);
+    expect(view.nextAfter).toBeUndefined();
+  });
+
+  it('lists nothing for a partner without records, in both modes', async () => {
+    const streamed = await handler.execute(new GetDataByPartnerIdQuery('initech'));
+    const paged = await handler.execute(new GetDataByPartnerIdQuery('initech', { limit: 10 }));
+
+    expect((await drainChunks(streamed.chunks)).flat()).toEqual([]);
+    expect((await drainChunks(paged.chunks)).flat()).toEqual([]);
+    expect(paged.nextAfter).toBeUndefined();
+  });
+
+  it('pages through the partner’s records with the cursor of each page’s last record', async () => {
+    const first = await handler.execute(new GetDataByPartnerIdQuery('acme', { limit: 3 }));
+    const second = await handler.execute(new GetDataByPartnerIdQuery('acme', { limit: 3, after: first.nextAfter }));
+
+    expect(idsOf((await drainChunks(first.chunks)).flat())).toEqual(idsOfRecords(acme.slice(0, 3)));
+    expect(first.nextAfter).toBe(acme[2].id.value);
+    expect(idsOf((await drainChunks(second.chunks)).flat())).toEqual(idsOfRecords(acme.slice(3)));
+    expect(second.nextAfter).toBeUndefined();
+  });
+
+  it('applies since, until and include within the partner', async () => {
+    const view = await handler.execute(
+      new GetDataByPartnerIdQuery('globex', {
+        since: '2026-11-29T10:03:00.000Z',
+        until: '2026-11-29T10:07:00.000Z',
+        includePayload: true,
+      }),
+    );
+
+    const rows = (await drainChunks(view.chunks)).flat();
+    expect(idsOf(rows)).toEqual([records[3].id.value, records[5].id.value]);
+    expect(rows.map((row) => row.payloadJson)).toEqual(['{"n":3}', '{"n":5}']);
+  });
+
+  it.each([
+    ['an empty id', ''],
+    ['a space', 'ac me'],
+    ['a slash', 'acme/eu'],
+    ['a leading hyphen', '-acme'],
+    ['65 characters', PartnerIdMother.ofLength(65)],
+    ['unicode', 'acmé'],
+  ])('rejects a partner id with %s with InvalidPartnerIdError', async (_case, partnerId) => {
+    await expect(handler.execute(new GetDataByPartnerIdQuery(partnerId))).rejects.toBeInstanceOf(InvalidPartnerIdError);
+    await expect(handler.execute(new GetDataByPartnerIdQuery(partnerId, { limit: 5 }))).rejects.toMatchObject({
+      code: 'invalid-partner-id',
+      field: 'partner_id',
+    });
+  });
+
+  it('rejects invalid options with the domain errors', async () => {
+    await expect(handler.execute(new GetDataByPartnerIdQuery('acme', { after: 'x' }))).rejects.toBeInstanceOf(
+      InvalidDataIdError,
+    );
+    await expect(handler.execute(new GetDataByPartnerIdQuery('acme', { since: 'x' }))).rejects.toBeInstanceOf(
+      InvalidTimestampError,
+    );
+  });
+});

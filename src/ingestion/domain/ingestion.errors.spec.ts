@@ -1,0 +1,40 @@
+import {
+  DataNotFoundError,
+  IngestionError,
+  InvalidDataIdError,
+  InvalidPartnerIdError,
+  InvalidPayloadError,
+  InvalidTimestampError,
+  PayloadTooLargeError,
+  UnknownCursorError,
+} from './ingestion.errors';
+
+describe('ingestion errors', () => {
+  it.each([
+    [new InvalidPartnerIdError('m'), 'InvalidPartnerIdError', 'invalid-partner-id', 'partner_id'],
+    [new InvalidPayloadError('m'), 'InvalidPayloadError', 'invalid-payload', 'payload'],
+    [new PayloadTooLargeError('m'), 'PayloadTooLargeError', 'payload-too-large', 'payload'],
+    [new InvalidDataIdError('m'), 'InvalidDataIdError', 'invalid-data-id', 'id'],
+    [new InvalidTimestampError('m'), 'InvalidTimestampError', 'invalid-timestamp', 'timestamp'],
+    [new DataNotFoundError('x'), 'DataNotFoundError', 'data-not-found', 'id'],
+    [new UnknownCursorError('x'), 'UnknownCursorError', 'unknown-cursor', 'after'],
+  ])('%s carries its name, a stable code and a default field', (error, name, code, field) => {
+    expect(error).toBeInstanceOf(IngestionError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ name, code, field });
+  });
+
+  it('lets a caller name the field', () => {
+    expect(new InvalidPayloadError('m', 'records[3].payload').field).toBe('records[3].payload');
+    expect(new InvalidTimestampError('m', 'since').field).toBe('since');
+  });
+
+  it('names the id in the not-found and unknown-cursor messages', () => {
+    expect(new DataNotFoundError('019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69').message).toContain(
+      '019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69',
+    );
+    expect(new UnknownCursorError('019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69').message).toContain(
+      '019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69',
+    );
+  });
+});
