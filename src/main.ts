@@ -13,7 +13,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(), {
     bodyParser: false,
     abortOnError: false,
-    bufferLogs: true,
+    // Silent until the configuration is known: a bad setting is reported once, below, without a stack.
+    logger: false,
   });
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
   app.useLogger(nestLogLevels(config.get('LOG_LEVEL', { infer: true })));

@@ -1,0 +1,40 @@
+'use strict';
+// Lets `node -r ./test/support/register-typescript.js src/main.ts` run the sources as they
+// are, for tests that need a real process (signals, exit codes, crashes) without a build.
+// Transpiled files are cached by content hash, so only the first start pays for TypeScript.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const CACHE = path.join(os.tmpdir(), 'ingestion-ts-cache');
+let ts;
+
+function transpile(source, filename) {
+  ts ??= require('typescript');
+  return ts.transpileModule(source, {
+    fileName: filename,
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      esModuleInterop: true,
+      useDefineForClassFields: false,
+    },
+  }).outputText;
+}
+
+require.extensions['.ts'] = (module, filename) => {
+  const source = fs.readFileSync(filename, 'utf8');
+  const cached = path.join(CACHE, crypto.createHash('sha1').update(filename).update(source).digest('hex') + '.js');
+  let output;
+  try {
+    output = fs.readFileSync(cached, 'utf8');
+  } catch {
+    output = transpile(source, filename);
+    fs.mkdirSync(CACHE, { recursive: true });
+    fs.writeFileSync(cached, output);
+  }
+  module._compile(output, filename);
+};
