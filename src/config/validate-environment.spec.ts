@@ -1,0 +1,56 @@
+import { Environment } from './environment';
+import { InvalidEnvironmentError, validateEnvironment } from './validate-environment';
+
+describe('validateEnvironment', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    expect({ ...validateEnvironment({}) }).toEqual({ ...new Environment() });
+    expect(validateEnvironment({})).toMatchObject({
+      PORT: 5001,
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'sqlite:./data/ingestion.sqlite',
+      LOG_LEVEL: 'info',
+      MAX_PAYLOAD_BYTES: 262144,
+      SHUTDOWN_TIMEOUT_MS: 10000,
+    });
+  });
+
+  it('treats empty strings as unset and converts numbers', () => {
+    expect(validateEnvironment({ PORT: '', MAX_PAYLOAD_BYTES: '1024' })).toMatchObject({
+      PORT: 5001,
+      MAX_PAYLOAD_BYTES: 1024,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(validateEnvironment({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '50.5'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['DATABASE_URL', 'sqlite:'],
+    ['LOG_LEVEL', 'loud'],
+    ['MAX_PAYLOAD_BYTES', '-1'],
+    ['MAX_PAYLOAD_BYTES', '1'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['SQLITE_BUSY_TIMEOUT_MS', '-5'],
+  ])('refuses %s=%s and names the variable', (name, value) => {
+    let error: unknown;
+    try {
+      validateEnvironment({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    expect((error as InvalidEnvironmentError).problems).toEqual([expect.stringContaining(`${name}=`)]);
+    expect((error as Error).message).toContain(name);
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => validateEnvironment({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(
+      /PORT=.*\n.*LOG_LEVEL=|LOG_LEVEL=.*\n.*PORT=/,
+    );
+  });
+});
