@@ -64,6 +64,13 @@ describe('CountUnhandledExceptionsListener', () => {
     expect(listener.failures('nightly-export')).toBe(1);
   });
 
+  it('counts a cause that is neither an object nor a name as unknown', () => {
+    bus.publish({ cause: undefined as never, exception: new Error('a') });
+
+    expect(listener.failures('unknown')).toBe(1);
+    expect(listener.failures()).toBe(1);
+  });
+
   it('stops counting once the module is destroyed', () => {
     listener.onModuleDestroy();
 
@@ -78,8 +85,7 @@ describe('CountUnhandledExceptionsListener', () => {
       imports: [CqrsModule.forRoot()],
       providers: [FailingDataIngestedHandler, CountUnhandledExceptionsListener],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    const app = await moduleRef.init();
     try {
       const counter = app.get(CountUnhandledExceptionsListener);
       const reported = firstValueFrom(app.get(UnhandledExceptionBus));

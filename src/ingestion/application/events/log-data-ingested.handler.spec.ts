@@ -14,6 +14,7 @@ describe('LogDataIngestedHandler', () => {
     await new LogDataIngestedHandler().handle(event);
 
     expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0]).toHaveLength(1);
     const [line] = log.mock.calls[0];
     expect(typeof line).toBe('string');
     expect(line).toContain(data.id.value);

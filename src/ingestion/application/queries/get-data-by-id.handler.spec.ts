@@ -14,7 +14,7 @@ describe('GetDataByIdHandler', () => {
     handler = new GetDataByIdHandler(repository);
   });
 
-  it('returns the record with its payload, in wire shape', async () => {
+  it('returns the record with its payload as the stored JSON text', async () => {
     const payload = { b: 2, a: [1, { z: null }], city: 'Zürich' };
     const data = IngestedDataMother.ingested({ partnerId: 'acme', payload, timestamp: '2026-11-29T10:31:05.123Z' });
     await repository.save(IngestedDataMother.ingested({ partnerId: 'globex' }));
@@ -22,19 +22,23 @@ describe('GetDataByIdHandler', () => {
 
     const view = await handler.execute(new GetDataByIdQuery(data.id.value));
 
-    expect(view).toEqual({ id: data.id.value, partner_id: 'acme', timestamp: '2026-11-29T10:31:05.123Z', payload });
-    expect(Object.keys(view.payload)).toEqual(['b', 'a', 'city']);
+    expect(view).toEqual({
+      id: data.id.value,
+      partnerId: 'acme',
+      timestamp: '2026-11-29T10:31:05.123Z',
+      payloadJson: '{"b":2,"a":[1,{"z":null}],"city":"Zürich"}',
+    });
+    expect(JSON.parse(view.payloadJson)).toEqual(payload);
   });
 
-  it('returns keys such as constructor and __proto__ as plain data', async () => {
-    const payload = JSON.parse('{"constructor":"c","__proto__":{"polluted":true}}') as JsonObject;
-    const data = IngestedDataMother.ingested({ payload });
+  it('returns keys such as constructor and __proto__ exactly as they were stored', async () => {
+    const text = '{"constructor":"c","__proto__":{"polluted":true},"z":1}';
+    const data = IngestedDataMother.ingested({ payload: JSON.parse(text) as JsonObject });
     await repository.save(data);
 
     const view = await handler.execute(new GetDataByIdQuery(data.id.value));
 
-    expect(JSON.stringify(view.payload)).toBe('{"constructor":"c","__proto__":{"polluted":true}}');
-    expect(Object.getPrototypeOf(view.payload)).toBe(Object.prototype);
+    expect(view.payloadJson).toBe(text);
   });
 
   it('raises DataNotFoundError for an unknown id', async () => {
