@@ -1,9 +1,10 @@
 import { ConfigService } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Environment } from './config/environment';
+import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
 
 /** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
@@ -12,9 +13,6 @@ function requestId(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
-
-/** JSON and `+json` media types; anything else is a 415. */
-const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/i;
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
@@ -35,22 +33,7 @@ export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const ingestBodyLimit = ingestBodyLimitFor(config.get('MAX_PAYLOAD_BYTES', { infer: true }));
 
-  fastify.removeAllContentTypeParsers();
-  // Plain JSON.parse: keys such as __proto__ or constructor become own data properties
-  // (never prototypes), so payloads round-trip exactly and cannot alter server objects.
-  fastify.addContentTypeParser(
-    JSON_MEDIA_TYPE,
-    { parseAs: 'string' },
-    (_request: FastifyRequest, body: string, done) => {
-      try {
-        done(null, JSON.parse(body));
-      } catch (error) {
-        (error as Error & { statusCode?: number }).statusCode = 400;
-        done(error as Error, undefined);
-      }
-    },
-  );
-
+  registerJsonBodyParser(fastify);
   fastify.addHook('onRoute', (route) => {
     if (route.url === '/ingest' && [route.method].flat().includes('POST')) route.bodyLimit = ingestBodyLimit;
   });

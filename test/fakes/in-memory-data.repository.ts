@@ -74,9 +74,15 @@ export class InMemoryDataRepository extends DataRepository {
     return this.select(criteria, afterSeq, this.lastSeq, limit).map((row) => toSummary(row, criteria));
   }
 
-  async *streamChunks(criteria: DataListCriteria): AsyncIterable<StoredDataSummary[]> {
-    let afterSeq = this.seqAfter(criteria);
-    const lastSeq = this.lastSeq;
+  async streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>> {
+    return this.chunksBetween(criteria, this.seqAfter(criteria), this.lastSeq);
+  }
+
+  private async *chunksBetween(
+    criteria: DataListCriteria,
+    afterSeq: number,
+    lastSeq: number,
+  ): AsyncIterable<StoredDataSummary[]> {
     for (;;) {
       const rows = this.select(criteria, afterSeq, lastSeq, this.chunkSize);
       if (rows.length > 0) yield rows.map((row) => toSummary(row, criteria));

@@ -15,9 +15,12 @@ export class DataId {
     return new DataId(uuidv7());
   }
 
-  static create(value: string): DataId {
+  static create(value: string, field = 'id'): DataId {
     if (!DataId.isValid(value)) {
-      throw new InvalidDataIdError(`'${String(value).slice(0, 64)}' is not a lower-case UUID version 7.`);
+      throw new InvalidDataIdError(
+        `${field} '${String(value).slice(0, 64)}' is not a lower-case UUID version 7.`,
+        field,
+      );
     }
     return new DataId(value);
   }

@@ -27,7 +27,8 @@ export abstract class DataRepository {
 
   /**
    * Every record matching the criteria, read from the database in chunks so that memory
-   * stays flat however many rows match. Each yielded array is one chunk.
+   * stays flat however many rows match. Each yielded array is one chunk. Resolves once the
+   * cursor is checked and the snapshot fixed: records committed later are not included.
    */
-  abstract streamChunks(criteria: DataListCriteria): AsyncIterable<StoredDataSummary[]>;
+  abstract streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>>;
 }

@@ -7,6 +7,8 @@ import { Timestamp } from './timestamp.value-object';
 export interface IngestDataInput {
   partnerId: unknown;
   payload: unknown;
+  /** The payload as the partner wrote it, when known: kept so that key order survives. */
+  payloadText?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export class IngestedDataFactory {
 
   create(input: IngestDataInput, fieldPrefix = ''): IngestedData {
     const partnerId = PartnerId.create(input.partnerId, `${fieldPrefix}partner_id`);
-    const payload = Payload.create(input.payload, this.limits, `${fieldPrefix}payload`);
+    const payload = Payload.create(input.payload, this.limits, `${fieldPrefix}payload`, input.payloadText);
     return IngestedData.ingest({
       id: DataId.generate(),
       partnerId,

@@ -1,4 +1,5 @@
 import { InvalidPayloadError, PayloadTooLargeError } from './ingestion.errors';
+import { compactJson } from './json-text';
 
 export interface PayloadLimits {
   /** Largest serialised size in UTF-8 bytes. */
@@ -12,39 +13,47 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxBytes: 262_144, maxDep
 export type JsonObject = { [key: string]: unknown };
 
 /**
- * A partner's JSON object, kept with its serialised form. The JSON text is produced once,
- * here, and is what gets stored: reading it back yields the same keys in the same order
- * (including `__proto__` or `constructor`, which JSON.parse creates as plain own data).
+ * A partner's JSON object, kept as JSON text: the text is what gets stored and returned.
+ *
+ * When the caller has the text the partner sent (`sourceText`), that text is kept, compacted:
+ * same keys in the same order, strings and numbers exactly as written. JSON.parse alone would
+ * not do, since a JavaScript object puts integer-like keys ("2", "10") before all others.
  */
 export class Payload {
-  private constructor(
-    private parsed: JsonObject | undefined,
-    readonly json: string,
-  ) {}
+  private constructor(readonly json: string) {}
 
-  static create(value: unknown, limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS, field = 'payload'): Payload {
+  /**
+   * @param value the parsed payload, for the shape and depth rules
+   * @param sourceText the same payload as JSON text, when the caller has it (JSON.parse(sourceText) ≡ value)
+   */
+  static create(
+    value: unknown,
+    limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+    field = 'payload',
+    sourceText?: string,
+  ): Payload {
     if (!isJsonObject(value)) {
       throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(value)}.`, field);
     }
     if (exceedsDepth(value, limits.maxDepth)) {
       throw new InvalidPayloadError(`${field} is nested deeper than ${limits.maxDepth} levels.`, field);
     }
-    const json = JSON.stringify(value);
+    const json = sourceText === undefined ? JSON.stringify(value) : compactJson(sourceText);
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > limits.maxBytes) {
       throw new PayloadTooLargeError(`${field} is ${bytes} bytes serialised; the limit is ${limits.maxBytes}.`, field);
     }
-    return new Payload(value, json);
+    return new Payload(json);
   }
 
   /** From storage: the text was validated when the record was ingested. */
   static fromJson(json: string): Payload {
-    return new Payload(undefined, json);
+    return new Payload(json);
   }
 
+  /** A fresh parse of the text: callers cannot alter the payload through it. */
   get value(): JsonObject {
-    this.parsed ??= JSON.parse(this.json) as JsonObject;
-    return this.parsed;
+    return JSON.parse(this.json) as JsonObject;
   }
 
   get byteLength(): number {
@@ -56,8 +65,11 @@ export class Payload {
   }
 }
 
+/** A plain object, as JSON.parse makes them (not an array, Date, Map…). */
 function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function describe(value: unknown): string {

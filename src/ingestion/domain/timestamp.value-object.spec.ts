@@ -111,3 +111,27 @@ describe('Timestamp', () => {
     expect(utc.toString()).toBe('2026-11-29T10:31:05.123Z');
   });
 });
+
+describe('Timestamp.parseRangeBound', () => {
+  it('rounds a fraction finer than milliseconds up, so that bounds over ms timestamps stay exact', () => {
+    expect(Timestamp.parseRangeBound('2026-11-29T10:31:05.1231Z', 'since').value).toBe('2026-11-29T10:31:05.124Z');
+    expect(Timestamp.parseRangeBound('2026-11-29T10:31:05.1239Z', 'until').value).toBe('2026-11-29T10:31:05.124Z');
+  });
+
+  it('leaves millisecond and coarser values alone', () => {
+    expect(Timestamp.parseRangeBound('2026-11-29T10:31:05.123000Z', 'since').value).toBe('2026-11-29T10:31:05.123Z');
+    expect(Timestamp.parseRangeBound('2026-11-29T12:31:05+02:00', 'since').value).toBe('2026-11-29T10:31:05.000Z');
+  });
+
+  it('names the field in its error', () => {
+    expect(() => Timestamp.parseRangeBound('yesterday', 'until')).toThrow(expect.objectContaining({ field: 'until' }));
+  });
+
+  it('accepts 29 February of year 0 (a leap year)', () => {
+    expect(Timestamp.parse('0000-02-29T00:00:00Z').value).toBe('0000-02-29T00:00:00.000Z');
+  });
+
+  it('refuses an instant that an offset moves before year 0', () => {
+    expect(() => Timestamp.parse('0000-01-01T00:00:00+01:00')).toThrow(InvalidTimestampError);
+  });
+});

@@ -14,7 +14,11 @@ export class IngestDataHandler implements ICommandHandler<IngestDataCommand> {
 
   async execute(command: IngestDataCommand): Promise<DataReceiptView> {
     const data = this.publisher.mergeObjectContext(
-      this.factory.create({ partnerId: command.partnerId, payload: command.payload }),
+      this.factory.create({
+        partnerId: command.partnerId,
+        payload: command.payload,
+        payloadText: command.payloadText,
+      }),
     );
     await this.repository.save(data);
     data.commit();

@@ -15,13 +15,14 @@ export class DataListReader {
   async read(options: DataListOptions, partnerId?: string): Promise<DataListView> {
     const criteria: DataListCriteria = {
       partnerId: partnerId === undefined ? undefined : PartnerId.create(partnerId),
-      after: options.after === undefined ? undefined : DataId.create(options.after),
-      since: options.since === undefined ? undefined : Timestamp.parse(options.since, 'since'),
-      until: options.until === undefined ? undefined : Timestamp.parse(options.until, 'until'),
+      after: options.after === undefined ? undefined : DataId.create(options.after, 'after'),
+      since: options.since === undefined ? undefined : Timestamp.parseRangeBound(options.since, 'since'),
+      until: options.until === undefined ? undefined : Timestamp.parseRangeBound(options.until, 'until'),
       includePayload: options.includePayload === true,
     };
     if (options.limit === undefined) {
-      return { chunks: this.repository.streamChunks(criteria), includePayload: criteria.includePayload };
+      // Awaited here, so that a bad cursor is an error before the response starts.
+      return { chunks: await this.repository.streamChunks(criteria), includePayload: criteria.includePayload };
     }
     // One row more than asked tells whether another page exists.
     const rows = await this.repository.findPage(criteria, options.limit + 1);
@@ -29,7 +30,7 @@ export class DataListReader {
     return {
       chunks: single(page),
       includePayload: criteria.includePayload,
-      nextAfter: rows.length > options.limit ? page[page.length - 1].id : undefined,
+      nextAfter: rows.length > options.limit && page.length > 0 ? page[page.length - 1].id : undefined,
     };
   }
 }

@@ -16,6 +16,8 @@ import {
   serializeDataList,
 } from './record-json.serializer';
 import { IngestDataDto } from './dto/ingest-data.dto';
+import { rawJsonBody } from './json-body.parser';
+import { objectMemberSources } from './json-source';
 import { ListDataQueryDto } from './dto/list-data.query-dto';
 import { RequestValidationPipe } from './request-validation.pipe';
 
@@ -30,9 +32,11 @@ export class IngestController {
   @HttpCode(201)
   async ingest(
     @Body(RequestValidationPipe) body: IngestDataDto,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataReceiptView> {
-    const receipt = await this.commandBus.execute(new IngestDataCommand(body.partner_id, body.payload));
+    const payloadText = objectMemberSources(rawJsonBody(request)).get('payload');
+    const receipt = await this.commandBus.execute(new IngestDataCommand(body.partner_id, body.payload, payloadText));
     void reply.header('location', `/ingest/${receipt.id}`);
     return receipt;
   }

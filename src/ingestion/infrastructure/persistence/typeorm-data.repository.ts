@@ -51,18 +51,26 @@ export class TypeOrmDataRepository extends DataRepository {
     return rows.map(toSummary);
   }
 
-  async *streamChunks(criteria: DataListCriteria): AsyncIterable<StoredDataSummary[]> {
-    let afterSeq = await this.seqAfter(criteria);
+  async streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>> {
+    const afterSeq = await this.seqAfter(criteria);
     // The list is what was committed when it started: rows added while it streams wait for the next read.
     const [{ last }] = await this.dataSource.query<Array<{ last: number | null }>>(
       'SELECT MAX("seq") AS "last" FROM "ingested_data"',
     );
-    if (last === null) return;
-    for (;;) {
-      const rows = await this.selectSummaries(criteria, afterSeq, last, TypeOrmDataRepository.CHUNK_SIZE);
+    return this.chunksBetween(criteria, afterSeq, last ?? 0);
+  }
+
+  private async *chunksBetween(
+    criteria: DataListCriteria,
+    afterSeq: number,
+    lastSeq: number,
+  ): AsyncIterable<StoredDataSummary[]> {
+    let cursor = afterSeq;
+    while (cursor < lastSeq) {
+      const rows = await this.selectSummaries(criteria, cursor, lastSeq, TypeOrmDataRepository.CHUNK_SIZE);
       if (rows.length > 0) yield rows.map(toSummary);
       if (rows.length < TypeOrmDataRepository.CHUNK_SIZE) return;
-      afterSeq = rows[rows.length - 1].seq;
+      cursor = rows[rows.length - 1].seq;
     }
   }
 

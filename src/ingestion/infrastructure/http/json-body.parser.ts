@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** JSON and `+json` media types; a body of any other type is a 415. */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/i;
+
+const RAW_JSON_BODY = 'rawJsonBody';
+type RequestWithRawJson = FastifyRequest & { [RAW_JSON_BODY]: string };
+
+/**
+ * Replaces Fastify's body parsers with one JSON parser. Plain JSON.parse: keys such as
+ * `__proto__` or `constructor` become own data properties (never prototypes), so they cannot
+ * alter server objects. The text is kept too (`rawJsonBody`): payloads are stored as written.
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.decorateRequest(RAW_JSON_BODY, '');
+  fastify.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'string' }, (request, body: string, done) => {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      (request as RequestWithRawJson)[RAW_JSON_BODY] = body;
+      done(null, parsed);
+    } catch (error) {
+      (error as Error & { statusCode?: number }).statusCode = 400;
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/** The JSON body's text as received ('' when the request had none). */
+export function rawJsonBody(request: FastifyRequest): string {
+  return (request as RequestWithRawJson)[RAW_JSON_BODY];
+}
