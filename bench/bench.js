@@ -49,7 +49,8 @@ async function start(name, command, args, env, port) {
     } catch {
       /* not up yet */
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start (see .bench/${name}.log)`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${name} did not start (see .bench/${name}.log)`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { name, port, child, url: `http://127.0.0.1:${port}` };
@@ -120,7 +121,13 @@ async function listAll(server) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = rssOf(server.child.pid);
   const count = JSON.parse(text).length;
-  const row = { server: server.name, route: `GET /ingest/all (${count} rows)`, seconds: +seconds.toFixed(2), rssBeforeMb: before.rssMb, peakRssMb: after.peakMb };
+  const row = {
+    server: server.name,
+    route: `GET /ingest/all (${count} rows)`,
+    seconds: +seconds.toFixed(2),
+    rssBeforeMb: before.rssMb,
+    peakRssMb: after.peakMb,
+  };
   console.log(JSON.stringify(row));
   return row;
 }
@@ -129,12 +136,23 @@ async function main() {
   prepareAnchor();
   const limitDb = freshDb(path.join(WORK, 'limit.db'));
   const serviceDb = freshDb(path.join(WORK, 'service.sqlite'));
-  const limit = await start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', limitDb], {}, 5003);
+  const limit = await start(
+    'limit',
+    process.execPath,
+    [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', limitDb],
+    {},
+    5003,
+  );
   const service = await start(
     'service',
     process.execPath,
     ['dist/main.js'],
-    { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${serviceDb}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+    {
+      PORT: '5002',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${serviceDb}`,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    },
     5002,
   );
   const servers = [limit, service];
@@ -142,7 +160,14 @@ async function main() {
   try {
     const body = JSON.stringify({ partner_id: 'bench', payload: PAYLOAD });
     for (const server of servers) {
-      rows.push(await measure(server, 'POST /ingest', { path: '/ingest', method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+      rows.push(
+        await measure(server, 'POST /ingest', {
+          path: '/ingest',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }),
+      );
     }
     for (const server of servers) {
       const id = await ingestOne(server);
@@ -155,7 +180,10 @@ async function main() {
   // Lists: the same number of rows in both files, then one full read each on a fresh start.
   const listRows = [];
   if (LIST_ROWS > 0) {
-    for (const [file, name] of [[limitDb, 'limit'], [serviceDb, 'service']]) {
+    for (const [file, name] of [
+      [limitDb, 'limit'],
+      [serviceDb, 'service'],
+    ]) {
       const Database = require('better-sqlite3');
       const db = new Database(file);
       const present = db.prepare('SELECT COUNT(*) AS n FROM ingested_data').get().n;
@@ -163,8 +191,20 @@ async function main() {
       if (present < LIST_ROWS) seedRows(file, LIST_ROWS - present);
       const server =
         name === 'limit'
-          ? await start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', file], {}, 5003)
-          : await start('service', process.execPath, ['dist/main.js'], { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' }, 5002);
+          ? await start(
+              'limit',
+              process.execPath,
+              [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', file],
+              {},
+              5003,
+            )
+          : await start(
+              'service',
+              process.execPath,
+              ['dist/main.js'],
+              { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' },
+              5002,
+            );
       try {
         listRows.push(await listAll(server));
       } finally {
@@ -175,14 +215,27 @@ async function main() {
 
   console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
-    const [a, b] = [rows.find((r) => r.route === route && r.server === 'limit'), rows.find((r) => r.route === route && r.server === 'service')];
+    const [a, b] = [
+      rows.find((r) => r.route === route && r.server === 'limit'),
+      rows.find((r) => r.route === route && r.server === 'service'),
+    ];
     console.log(
       `${route.padEnd(18)} limit ${String(a.rps).padStart(6)} req/s p99 ${a.p99} ms | service ${String(b.rps).padStart(6)} req/s p99 ${b.p99} ms | ratio ${(b.rps / a.rps).toFixed(2)}` +
         (a.errors + b.errors > 0 ? ` | errors limit ${a.errors} service ${b.errors}` : ''),
     );
   }
-  for (const row of listRows) console.log(`${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`);
-  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify({ when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows }, null, 2));
+  for (const row of listRows)
+    console.log(
+      `${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`,
+    );
+  fs.writeFileSync(
+    path.join(WORK, 'results.json'),
+    JSON.stringify(
+      { when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((error) => {

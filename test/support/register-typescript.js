@@ -2,7 +2,7 @@
 // Lets `node -r ./test/support/register-typescript.js src/main.ts` run the sources as they
 // are, for tests that need a real process (signals, exit codes, crashes) without a build.
 // Transpiled files are cached by content hash, so only the first start pays for TypeScript.
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -27,7 +27,7 @@ function transpile(source, filename) {
 
 require.extensions['.ts'] = (module, filename) => {
   const source = fs.readFileSync(filename, 'utf8');
-  const cached = path.join(CACHE, crypto.createHash('sha1').update(filename).update(source).digest('hex') + '.js');
+  const cached = path.join(CACHE, createHash('sha1').update(filename).update(source).digest('hex') + '.js');
   let output;
   try {
     output = fs.readFileSync(cached, 'utf8');

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-/** JSON and `+json` media types; a body of any other type is a 415. */
-const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/i;
+/** JSON and `+json` media types, with any parameters (Fastify matches the whole header); others are a 415. */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json\s*(?:;.*)?$/i;
 
 const RAW_JSON_BODY = 'rawJsonBody';
 type RequestWithRawJson = FastifyRequest & { [RAW_JSON_BODY]: string };

@@ -1,23 +1,32 @@
 import { ArgumentMetadata, Injectable, PipeTransform, Type } from '@nestjs/common';
-import { validate, ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, ValidationError } from 'class-validator';
 import { FieldError, RequestValidationError } from './request-validation.error';
 
 /**
  * Validates a body or query against its DTO class and returns the original value.
  *
  * Unlike Nest's ValidationPipe it does not deep-copy the input through class-transformer:
- * the DTO instance gets the top-level properties only (defined, never assigned, so a
- * `__proto__` key stays data), and nested payloads are neither walked nor altered.
+ * the DTO instance gets the top-level properties only (defined, never assigned), and nested
+ * payloads are neither walked nor altered. Unknown fields are found here, against the DTO's
+ * declared properties, because class-validator's whitelist counts names inherited from
+ * Object.prototype (`__proto__`, `hasOwnProperty`, `constructor`…) as known.
  */
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
+  private readonly knownFields = new Map<Type<object>, Set<string>>();
+
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const dtoClass = metadata.metatype as Type<object> | undefined;
     if (!dtoClass || dtoClass === Object || (metadata.type !== 'body' && metadata.type !== 'query')) return value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new RequestValidationError([], 'The request body must be a JSON object.');
     }
-    const instance = Object.create(dtoClass.prototype as object) as Record<string, unknown>;
+    const known = this.fieldsOf(dtoClass);
+    const unknown = Object.keys(value).filter((key) => !known.has(key));
+    if (unknown.length > 0) {
+      throw new RequestValidationError(unknown.map((field) => ({ field, message: `${field} is not a known field` })));
+    }
+    const instance = Object.create(dtoClass.prototype as object) as object;
     for (const key of Object.keys(value)) {
       Object.defineProperty(instance, key, {
         value: (value as Record<string, unknown>)[key],
@@ -26,21 +35,23 @@ export class RequestValidationPipe implements PipeTransform {
         configurable: true,
       });
     }
-    const failures = await validate(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
+    const failures = await validate(instance, { validationError: { target: false, value: false } });
     if (failures.length > 0) throw new RequestValidationError(failures.map(toFieldError));
     return value;
+  }
+
+  private fieldsOf(dtoClass: Type<object>): Set<string> {
+    let fields = this.knownFields.get(dtoClass);
+    if (!fields) {
+      const rules = getMetadataStorage().getTargetValidationMetadatas(dtoClass, '', true, false);
+      fields = new Set(rules.map((rule) => rule.propertyName));
+      this.knownFields.set(dtoClass, fields);
+    }
+    return fields;
   }
 }
 
 function toFieldError(failure: ValidationError): FieldError {
-  const messages = Object.values(failure.constraints ?? {});
-  const message = failure.constraints?.whitelistValidation
-    ? `${failure.property} is not a known field`
-    : (messages[0] ?? `${failure.property} is not valid`);
-  return { field: failure.property, message };
+  const [message] = Object.values(failure.constraints ?? {});
+  return { field: failure.property, message: message ?? `${failure.property} is not valid` };
 }

@@ -1,0 +1,236 @@
+import { Logger } from '@nestjs/common';
+import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Subscription } from 'rxjs';
+import type { DataIngestedIntegrationEvent } from '../src/ingestion/application/ports/data-ingested.integration-event';
+import { CountUnhandledExceptionsListener } from '../src/ingestion/application/events/count-unhandled-exceptions.listener';
+import { LogDataIngestedHandler } from '../src/ingestion/application/events/log-data-ingested.handler';
+import { DataIngested } from '../src/ingestion/domain/data-ingested.event';
+import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
+import { get, ingest, ingestOk, Receipt, settle, waitFor } from './support/http';
+import { readRow } from './support/sqlite';
+import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+
+/** Collects what the saga publishes through the in-process integration-event publisher. */
+function recordPublished(app: NestFastifyApplication): {
+  events: DataIngestedIntegrationEvent[];
+  subscription: Subscription;
+} {
+  const events: DataIngestedIntegrationEvent[] = [];
+  const subscription = app.get(InProcessIntegrationEventPublisher).events$.subscribe((event) => events.push(event));
+  return { events, subscription };
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+describe('DataIngested', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reaches the saga, which publishes {id, partner_id, timestamp} once per record', async () => {
+    const { events, subscription } = recordPublished(app);
+    try {
+      const receipts: Receipt[] = [];
+      for (let n = 0; n < 5; n++) receipts.push(await ingestOk(app, n % 2 === 0 ? 'acme' : 'globex', { n }));
+      receipts.push(...(await Promise.all(Array.from({ length: 20 }, (_, n) => ingestOk(app, 'burst', { n })))));
+
+      await waitFor(() => events.length >= receipts.length, `${receipts.length} integration events`);
+      await settle();
+      expect(events).toHaveLength(receipts.length);
+      expect([...countBy(events, (event) => event.id).values()].every((count) => count === 1)).toBe(true);
+      expect([...events].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [...receipts].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      for (const event of events) expect(Object.keys(event).sort()).toEqual(['id', 'partner_id', 'timestamp']);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  it('reaches the logging listener once per record, with the record ids and no payload', async () => {
+    const listener = app.get(LogDataIngestedHandler);
+    const handle = jest.spyOn(listener, 'handle');
+    const logged = jest.spyOn(Logger.prototype, 'log');
+
+    const receipts = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => ingestOk(app, 'acme', { secret: `do-not-log-${n}` })),
+    );
+    await waitFor(() => handle.mock.calls.length >= receipts.length, 'the logging listener');
+    await settle();
+
+    expect(handle).toHaveBeenCalledTimes(receipts.length);
+    const events = handle.mock.calls.map(([event]) => event);
+    for (const event of events) expect(event).toBeInstanceOf(DataIngested);
+    expect(
+      events
+        .map((event) => ({ id: event.dataId, partner_id: event.partnerId, timestamp: event.timestamp }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    ).toEqual([...receipts].sort((a, b) => a.id.localeCompare(b.id)));
+
+    const lines = logged.mock.calls.map((call) => String(call[0]));
+    for (const receipt of receipts) {
+      expect(lines.filter((line) => line.includes(receipt.id))).toHaveLength(1);
+    }
+    expect(lines.join('\n')).not.toContain('do-not-log');
+  });
+
+  it('is published only after the record is committed', async () => {
+    const committedWhenHandled: boolean[] = [];
+    const listener = app.get(LogDataIngestedHandler);
+    const original = listener.handle.bind(listener);
+    jest.spyOn(listener, 'handle').mockImplementation(async (event: DataIngested) => {
+      committedWhenHandled.push(readRow(database, event.dataId) !== undefined);
+      return original(event);
+    });
+
+    await Promise.all(Array.from({ length: 5 }, (_, n) => ingestOk(app, 'acme', { n })));
+    await waitFor(() => committedWhenHandled.length >= 5, 'the logging listener');
+
+    expect(committedWhenHandled).toEqual([true, true, true, true, true]);
+  });
+
+  it('is not raised for a rejected request', async () => {
+    const { events, subscription } = recordPublished(app);
+    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
+    try {
+      expect((await ingest(app, { partner_id: '-bad', payload: {} })).statusCode).toBe(400);
+      expect((await ingest(app, { partner_id: 'acme', payload: [] })).statusCode).toBe(400);
+      expect((await ingest(app, { partner_id: 'acme', payload: { x: 'y'.repeat(262_144) } })).statusCode).toBe(413);
+      await settle(50);
+
+      expect(events).toEqual([]);
+      expect(handle).not.toHaveBeenCalled();
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});
+
+/** Test-only listeners that fail: one throws synchronously, one rejects. */
+@EventsHandler(DataIngested)
+class ThrowingDataIngestedListener implements IEventHandler<DataIngested> {
+  readonly seen: string[] = [];
+
+  handle(event: DataIngested): void {
+    this.seen.push(event.dataId);
+    throw new Error(`listener failure for ${event.dataId}`);
+  }
+}
+
+@EventsHandler(DataIngested)
+class RejectingDataIngestedListener implements IEventHandler<DataIngested> {
+  readonly seen: string[] = [];
+
+  async handle(event: DataIngested): Promise<void> {
+    this.seen.push(event.dataId);
+    await Promise.resolve();
+    throw new Error(`async listener failure for ${event.dataId}`);
+  }
+}
+
+describe('a failing DataIngested listener', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let loggedErrors: jest.SpyInstance;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database, {
+      providers: [ThrowingDataIngestedListener, RejectingDataIngestedListener],
+    });
+  });
+
+  beforeEach(() => {
+    // The EventBus logs each failure at error level; keep the test output readable.
+    loggedErrors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  afterAll(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  it('leaves the 201 intact, the record stored and the other listeners called', async () => {
+    const throwing = app.get(ThrowingDataIngestedListener);
+    const rejecting = app.get(RejectingDataIngestedListener);
+    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
+    const { events, subscription } = recordPublished(app);
+    try {
+      const response = await ingest(app, { partner_id: 'acme', payload: { survives: true } });
+
+      expect(response.statusCode).toBe(201);
+      const receipt = response.json<Receipt>();
+      await waitFor(
+        () => throwing.seen.length === 1 && rejecting.seen.length === 1 && events.length === 1,
+        'every listener',
+      );
+      await settle();
+
+      expect(throwing.seen).toEqual([receipt.id]);
+      expect(rejecting.seen).toEqual([receipt.id]);
+      expect(handle).toHaveBeenCalledTimes(1);
+      expect(events).toEqual([receipt]);
+      expect(readRow(database, receipt.id)?.payload).toBe('{"survives":true}');
+      expect((await get(app, `/ingest/${receipt.id}`)).json()).toEqual({ ...receipt, payload: { survives: true } });
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  it('logs and counts each failure', async () => {
+    const counter = app.get(CountUnhandledExceptionsListener);
+    const before = counter.failures();
+
+    const receipt = await ingestOk(app, 'acme', { counted: true });
+    await waitFor(() => counter.failures() >= before + 2, 'two counted failures');
+    await settle();
+
+    expect(counter.failures()).toBe(before + 2);
+    const messages = loggedErrors.mock.calls.map((call) => [String(call[0]), String(call[1])].join(' '));
+    expect(messages.filter((message) => message.includes(`listener failure for ${receipt.id}`))).toHaveLength(2);
+  });
+
+  it('keeps serving, and keeps delivering to every listener, afterwards', async () => {
+    const throwing = app.get(ThrowingDataIngestedListener);
+    const rejecting = app.get(RejectingDataIngestedListener);
+    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
+    const { events, subscription } = recordPublished(app);
+    const seenBefore = throwing.seen.length;
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => ingest(app, { partner_id: 'acme', payload: { n } })),
+      );
+      expect(responses.map((response) => response.statusCode)).toEqual(Array(20).fill(201));
+      await waitFor(() => events.length === 20 && rejecting.seen.length >= seenBefore + 20, 'all deliveries');
+      await settle();
+
+      expect(throwing.seen.length - seenBefore).toBe(20);
+      expect(handle).toHaveBeenCalledTimes(20);
+      expect(new Set(events.map((event) => event.id))).toEqual(
+        new Set(responses.map((response) => response.json<Receipt>().id)),
+      );
+      expect((await get(app, '/health/live')).statusCode).toBe(200);
+      expect((await get(app, '/ingest/partner/acme?limit=1000')).json<Receipt[]>().length).toBeGreaterThanOrEqual(22);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});

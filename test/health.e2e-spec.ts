@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { ShutdownState } from '../src/health/shutdown-state';
+import { expectProblem, get, ingest, JSON_CONTENT_TYPE } from './support/http';
+import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+
+describe('health', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  it('GET /health/live answers 200', async () => {
+    const response = await get(app, '/health/live');
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
+    expect(response.json()).toEqual({ status: 'ok' });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('GET /health/ready answers 200 with the database up', async () => {
+    const response = await get(app, '/health/ready');
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
+    expect(response.json()).toEqual(
+      expect.objectContaining({ status: 'ok', info: { database: { status: 'up' } }, error: {} }),
+    );
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+});
+
+describe('health when the service cannot serve', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeEach(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database);
+  });
+
+  afterEach(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  it('GET /health/ready answers 503 problem+json once shutdown has begun; live stays 200', async () => {
+    app.get(ShutdownState).begin();
+
+    expectProblem(await get(app, '/health/ready'), 503);
+    expect((await get(app, '/health/live')).statusCode).toBe(200);
+  });
+
+  it('GET /health/ready answers 503 problem+json when the database does not answer', async () => {
+    await app.get(DataSource).destroy();
+
+    const response = await get(app, '/health/ready');
+    expectProblem(response, 503);
+    expect((await get(app, '/health/live')).statusCode).toBe(200);
+  });
+
+  it('a database failure while ingesting is a 500 problem+json without internals (logged server-side)', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await app.get(DataSource).destroy();
+
+    const response = await ingest(app, { partner_id: 'acme', payload: { secret: 'not in the error' } });
+    expect(response.body).not.toContain('not in the error');
+    expectProblem(response, 500);
+    expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
+  });
+});
