@@ -16,13 +16,16 @@ describe('ingestion errors', () => {
     [new PayloadTooLargeError('m'), 'PayloadTooLargeError', 'payload-too-large', 'payload'],
     [new InvalidDataIdError('m'), 'InvalidDataIdError', 'invalid-data-id', 'id'],
     [new InvalidTimestampError('m'), 'InvalidTimestampError', 'invalid-timestamp', 'timestamp'],
-    [new DataNotFoundError('x'), 'DataNotFoundError', 'data-not-found', 'id'],
+    [new DataNotFoundError('x'), 'DataNotFoundError', 'data-not-found', undefined],
     [new UnknownCursorError('x'), 'UnknownCursorError', 'unknown-cursor', 'after'],
-  ])('%s carries its name, a stable code and a default field', (error, name, code, field) => {
-    expect(error).toBeInstanceOf(IngestionError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ name, code, field });
-  });
+  ])(
+    '%s carries its name, a stable code and its default field (none when no input is at fault)',
+    (error, name, code, field) => {
+      expect(error).toBeInstanceOf(IngestionError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).toMatchObject({ name, code, field });
+    },
+  );
 
   it('lets a caller name the field', () => {
     expect(new InvalidPayloadError('m', 'records[3].payload').field).toBe('records[3].payload');

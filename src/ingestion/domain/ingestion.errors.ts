@@ -1,6 +1,6 @@
 /**
  * Domain errors carry a stable `code` that the HTTP layer maps to a status; they never
- * carry HTTP knowledge themselves. `field` names the offending input where there is one.
+ * carry HTTP knowledge themselves. `field` names the offending input when the input is at fault.
  */
 export abstract class IngestionError extends Error {
   abstract readonly code: string;
@@ -58,7 +58,7 @@ export class DataNotFoundError extends IngestionError {
   readonly code = 'data-not-found';
 
   constructor(id: string) {
-    super(`No record with id '${id}'.`, 'id');
+    super(`No record with id '${id}'.`);
   }
 }
 

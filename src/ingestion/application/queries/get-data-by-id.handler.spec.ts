@@ -48,7 +48,7 @@ describe('GetDataByIdHandler', () => {
     await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toBeInstanceOf(DataNotFoundError);
     await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toMatchObject({
       code: 'data-not-found',
-      field: 'id',
+      message: expect.stringContaining(unknown),
     });
   });
 

@@ -9,26 +9,24 @@ import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = toProblemDetails(error);
+    if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
+      this.logger.error(
+        `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url} failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
+    if (reply.sent || reply.raw.headersSent) {
+      // A streamed body already started: all that is left is to cut the connection.
+      reply.raw.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
-}
-
-const logger = new Logger('ProblemDetails');
-
-export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = toProblemDetails(error);
-  if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
-    logger.error(
-      `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url} failed`,
-      error instanceof Error ? error.stack : String(error),
-    );
-  }
-  if (reply.sent || reply.raw.headersSent) {
-    // A streamed body already started: all that is left is to cut the connection.
-    reply.raw.destroy(error instanceof Error ? error : undefined);
-    return;
-  }
-  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
 }

@@ -27,16 +27,6 @@ const DOMAIN_STATUS: Record<string, number> = {
   'data-not-found': HttpStatus.NOT_FOUND,
 };
 
-/** Errors that describe bad input and so list the field at fault. */
-const FIELD_ERRORS = new Set([
-  'invalid-partner-id',
-  'invalid-payload',
-  'invalid-data-id',
-  'invalid-timestamp',
-  'unknown-cursor',
-  'payload-too-large',
-]);
-
 /**
  * Maps anything thrown while serving a request to a problem document. Unknown errors
  * become a 500 with a generic detail: no message, stack or SQL leaves the process.
@@ -44,11 +34,12 @@ const FIELD_ERRORS = new Set([
 export function toProblemDetails(error: unknown): ProblemDetails {
   if (error instanceof IngestionError) {
     const status = DOMAIN_STATUS[error.code] ?? HttpStatus.BAD_REQUEST;
+    // Errors about bad input name the field at fault; the others (not found) have none.
     return problem(
       status,
       error.code,
       error.message,
-      FIELD_ERRORS.has(error.code) && error.field ? [{ field: error.field, message: error.message }] : undefined,
+      error.field ? [{ field: error.field, message: error.message }] : undefined,
     );
   }
   if (error instanceof RequestValidationError) {
