@@ -1,28 +1,16 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { get, ingest, nextLink, Receipt, UUID_V7 } from './support/http';
 import { countRows } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const CONCURRENT_REQUESTS = 200;
 
 describe('concurrent ingestion', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   it(`answers ${CONCURRENT_REQUESTS} concurrent POST /ingest with 201 and distinct ids, all of them listed`, async () => {
     const responses = await Promise.all(
       Array.from({ length: CONCURRENT_REQUESTS }, (_, n) =>
-        ingest(app, { partner_id: `partner-${n % 7}`, payload: { n } }),
+        ingest(context.app, { partner_id: `partner-${n % 7}`, payload: { n } }),
       ),
     );
 
@@ -31,9 +19,9 @@ describe('concurrent ingestion', () => {
     for (const receipt of receipts) expect(receipt.id).toMatch(UUID_V7);
     const ids = receipts.map((receipt) => receipt.id);
     expect(new Set(ids).size).toBe(CONCURRENT_REQUESTS);
-    expect(countRows(database)).toBe(CONCURRENT_REQUESTS);
+    expect(countRows(context.database)).toBe(CONCURRENT_REQUESTS);
 
-    const listed = (await get(app, '/ingest/all')).json<Receipt[]>();
+    const listed = (await get(context.app, '/ingest/all')).json<Receipt[]>();
     expect(listed).toHaveLength(CONCURRENT_REQUESTS);
     expect([...listed].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
       [...receipts].sort((a, b) => a.id.localeCompare(b.id)),
@@ -43,21 +31,21 @@ describe('concurrent ingestion', () => {
 
     for (let partner = 0; partner < 7; partner++) {
       const partnerId = `partner-${partner}`;
-      expect((await get(app, `/ingest/partner/${partnerId}`)).json()).toEqual(
+      expect((await get(context.app, `/ingest/partner/${partnerId}`)).json()).toEqual(
         listed.filter((receipt) => receipt.partner_id === partnerId),
       );
     }
   });
 
   it('pages consistently through records ingested while it pages', async () => {
-    const before = (await get(app, '/ingest/all')).json<Receipt[]>();
+    const before = (await get(context.app, '/ingest/all')).json<Receipt[]>();
     const seen: string[] = [];
     let url: string | undefined = '/ingest/all?limit=50';
     const added: Receipt[] = [];
     while (url !== undefined) {
       const [page, ...created] = await Promise.all([
-        get(app, url),
-        ...Array.from({ length: 5 }, (_, n) => ingest(app, { partner_id: 'late', payload: { n } })),
+        get(context.app, url),
+        ...Array.from({ length: 5 }, (_, n) => ingest(context.app, { partner_id: 'late', payload: { n } })),
       ]);
       added.push(...created.map((response) => response.json<Receipt>()));
       seen.push(...page.json<Receipt[]>().map((receipt) => receipt.id));
@@ -68,7 +56,7 @@ describe('concurrent ingestion', () => {
     // Every record, old or new, appears once; and the ones that existed at the start all appear.
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.slice(0, before.length)).toEqual(before.map((receipt) => receipt.id));
-    const all = (await get(app, '/ingest/all')).json<Receipt[]>();
+    const all = (await get(context.app, '/ingest/all')).json<Receipt[]>();
     expect(all).toHaveLength(before.length + added.length);
     expect(seen).toEqual(all.slice(0, seen.length).map((receipt) => receipt.id));
   });

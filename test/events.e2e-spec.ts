@@ -9,7 +9,7 @@ import { DataIngested } from '../src/ingestion/domain/data-ingested.event';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { get, ingest, ingestOk, Receipt, settle, waitFor } from './support/http';
 import { readRow } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 /** Collects what the saga publishes through the in-process integration-event publisher. */
 function recordPublished(app: NestFastifyApplication): {
@@ -28,27 +28,18 @@ function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
 }
 
 describe('DataIngested', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   afterEach(() => jest.restoreAllMocks());
 
   it('reaches the saga, which publishes {id, partner_id, timestamp} once per record', async () => {
-    const { events, subscription } = recordPublished(app);
+    const { events, subscription } = recordPublished(context.app);
     try {
       const receipts: Receipt[] = [];
-      for (let n = 0; n < 5; n++) receipts.push(await ingestOk(app, n % 2 === 0 ? 'acme' : 'globex', { n }));
-      receipts.push(...(await Promise.all(Array.from({ length: 20 }, (_, n) => ingestOk(app, 'burst', { n })))));
+      for (let n = 0; n < 5; n++) receipts.push(await ingestOk(context.app, n % 2 === 0 ? 'acme' : 'globex', { n }));
+      receipts.push(
+        ...(await Promise.all(Array.from({ length: 20 }, (_, n) => ingestOk(context.app, 'burst', { n })))),
+      );
 
       await waitFor(() => events.length >= receipts.length, `${receipts.length} integration events`);
       await settle();
@@ -64,12 +55,12 @@ describe('DataIngested', () => {
   });
 
   it('reaches the logging listener once per record, with the record ids and no payload', async () => {
-    const listener = app.get(LogDataIngestedHandler);
+    const listener = context.app.get(LogDataIngestedHandler);
     const handle = jest.spyOn(listener, 'handle');
     const logged = jest.spyOn(Logger.prototype, 'log');
 
     const receipts = await Promise.all(
-      Array.from({ length: 10 }, (_, n) => ingestOk(app, 'acme', { secret: `do-not-log-${n}` })),
+      Array.from({ length: 10 }, (_, n) => ingestOk(context.app, 'acme', { secret: `do-not-log-${n}` })),
     );
     await waitFor(() => handle.mock.calls.length >= receipts.length, 'the logging listener');
     await settle();
@@ -92,26 +83,28 @@ describe('DataIngested', () => {
 
   it('is published only after the record is committed', async () => {
     const committedWhenHandled: boolean[] = [];
-    const listener = app.get(LogDataIngestedHandler);
+    const listener = context.app.get(LogDataIngestedHandler);
     const original = listener.handle.bind(listener);
     jest.spyOn(listener, 'handle').mockImplementation(async (event: DataIngested) => {
-      committedWhenHandled.push(readRow(database, event.dataId) !== undefined);
+      committedWhenHandled.push(readRow(context.database, event.dataId) !== undefined);
       return original(event);
     });
 
-    await Promise.all(Array.from({ length: 5 }, (_, n) => ingestOk(app, 'acme', { n })));
+    await Promise.all(Array.from({ length: 5 }, (_, n) => ingestOk(context.app, 'acme', { n })));
     await waitFor(() => committedWhenHandled.length >= 5, 'the logging listener');
 
     expect(committedWhenHandled).toEqual([true, true, true, true, true]);
   });
 
   it('is not raised for a rejected request', async () => {
-    const { events, subscription } = recordPublished(app);
-    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
+    const { events, subscription } = recordPublished(context.app);
+    const handle = jest.spyOn(context.app.get(LogDataIngestedHandler), 'handle');
     try {
-      expect((await ingest(app, { partner_id: '-bad', payload: {} })).statusCode).toBe(400);
-      expect((await ingest(app, { partner_id: 'acme', payload: [] })).statusCode).toBe(400);
-      expect((await ingest(app, { partner_id: 'acme', payload: { x: 'y'.repeat(262_144) } })).statusCode).toBe(413);
+      expect((await ingest(context.app, { partner_id: '-bad', payload: {} })).statusCode).toBe(400);
+      expect((await ingest(context.app, { partner_id: 'acme', payload: [] })).statusCode).toBe(400);
+      expect((await ingest(context.app, { partner_id: 'acme', payload: { x: 'y'.repeat(262_144) } })).statusCode).toBe(
+        413,
+      );
       await settle(50);
 
       expect(events).toEqual([]);
@@ -145,16 +138,10 @@ class RejectingDataIngestedListener implements IEventHandler<DataIngested> {
 }
 
 describe('a failing DataIngested listener', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-  let loggedErrors: jest.SpyInstance;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database, {
-      providers: [ThrowingDataIngestedListener, RejectingDataIngestedListener],
-    });
+  const context = useTestApp({
+    providers: [ThrowingDataIngestedListener, RejectingDataIngestedListener],
   });
+  let loggedErrors: jest.SpyInstance;
 
   beforeEach(() => {
     // The EventBus logs each failure at error level; keep the test output readable.
@@ -163,18 +150,13 @@ describe('a failing DataIngested listener', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
-
   it('leaves the 201 intact, the record stored and the other listeners called', async () => {
-    const throwing = app.get(ThrowingDataIngestedListener);
-    const rejecting = app.get(RejectingDataIngestedListener);
-    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
-    const { events, subscription } = recordPublished(app);
+    const throwing = context.app.get(ThrowingDataIngestedListener);
+    const rejecting = context.app.get(RejectingDataIngestedListener);
+    const handle = jest.spyOn(context.app.get(LogDataIngestedHandler), 'handle');
+    const { events, subscription } = recordPublished(context.app);
     try {
-      const response = await ingest(app, { partner_id: 'acme', payload: { survives: true } });
+      const response = await ingest(context.app, { partner_id: 'acme', payload: { survives: true } });
 
       expect(response.statusCode).toBe(201);
       const receipt = response.json<Receipt>();
@@ -188,18 +170,21 @@ describe('a failing DataIngested listener', () => {
       expect(rejecting.seen).toEqual([receipt.id]);
       expect(handle).toHaveBeenCalledTimes(1);
       expect(events).toEqual([receipt]);
-      expect(readRow(database, receipt.id)?.payload).toBe('{"survives":true}');
-      expect((await get(app, `/ingest/${receipt.id}`)).json()).toEqual({ ...receipt, payload: { survives: true } });
+      expect(readRow(context.database, receipt.id)?.payload).toBe('{"survives":true}');
+      expect((await get(context.app, `/ingest/${receipt.id}`)).json()).toEqual({
+        ...receipt,
+        payload: { survives: true },
+      });
     } finally {
       subscription.unsubscribe();
     }
   });
 
   it('logs and counts each failure', async () => {
-    const counter = app.get(CountUnhandledExceptionsListener);
+    const counter = context.app.get(CountUnhandledExceptionsListener);
     const before = counter.failures();
 
-    const receipt = await ingestOk(app, 'acme', { counted: true });
+    const receipt = await ingestOk(context.app, 'acme', { counted: true });
     await waitFor(() => counter.failures() >= before + 2, 'two counted failures');
     await settle();
 
@@ -209,14 +194,14 @@ describe('a failing DataIngested listener', () => {
   });
 
   it('keeps serving, and keeps delivering to every listener, afterwards', async () => {
-    const throwing = app.get(ThrowingDataIngestedListener);
-    const rejecting = app.get(RejectingDataIngestedListener);
-    const handle = jest.spyOn(app.get(LogDataIngestedHandler), 'handle');
-    const { events, subscription } = recordPublished(app);
+    const throwing = context.app.get(ThrowingDataIngestedListener);
+    const rejecting = context.app.get(RejectingDataIngestedListener);
+    const handle = jest.spyOn(context.app.get(LogDataIngestedHandler), 'handle');
+    const { events, subscription } = recordPublished(context.app);
     const seenBefore = throwing.seen.length;
     try {
       const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, n) => ingest(app, { partner_id: 'acme', payload: { n } })),
+        Array.from({ length: 20 }, (_, n) => ingest(context.app, { partner_id: 'acme', payload: { n } })),
       );
       expect(responses.map((response) => response.statusCode)).toEqual(Array(20).fill(201));
       await waitFor(() => events.length === 20 && rejecting.seen.length >= seenBefore + 20, 'all deliveries');
@@ -227,8 +212,10 @@ describe('a failing DataIngested listener', () => {
       expect(new Set(events.map((event) => event.id))).toEqual(
         new Set(responses.map((response) => response.json<Receipt>().id)),
       );
-      expect((await get(app, '/health/live')).statusCode).toBe(200);
-      expect((await get(app, '/ingest/partner/acme?limit=1000')).json<Receipt[]>().length).toBeGreaterThanOrEqual(22);
+      expect((await get(context.app, '/health/live')).statusCode).toBe(200);
+      expect(
+        (await get(context.app, '/ingest/partner/acme?limit=1000')).json<Receipt[]>().length,
+      ).toBeGreaterThanOrEqual(22);
     } finally {
       subscription.unsubscribe();
     }

@@ -3,24 +3,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { ShutdownState } from '../src/health/shutdown-state';
 import { expectProblem, get, ingest, JSON_CONTENT_TYPE } from './support/http';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { createTestApp, createTestDatabase, TestDatabase, useTestApp } from './support/test-app';
 
 describe('health', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   it('GET /health/live answers 200', async () => {
-    const response = await get(app, '/health/live');
+    const response = await get(context.app, '/health/live');
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
@@ -29,7 +18,7 @@ describe('health', () => {
   });
 
   it('GET /health/ready answers 200 with the database up', async () => {
-    const response = await get(app, '/health/ready');
+    const response = await get(context.app, '/health/ready');
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);

@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ingestBodyLimitFor } from '../src/app.setup';
 import {
   expectProblem,
@@ -11,7 +10,7 @@ import {
   UUID_V7,
 } from './support/http';
 import { countRows, readRow } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const MAX_PAYLOAD_BYTES = 262_144;
 const PROBLEM_TYPE = (code: string) => new RegExp(`${code}$`);
@@ -39,23 +38,12 @@ function paddedBody(bytes: number): string {
 }
 
 describe('POST /ingest', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   describe('201 Created', () => {
     it('answers with Location and exactly {id, partner_id, timestamp}', async () => {
       const before = Date.now();
-      const response = await ingest(app, { partner_id: 'acme', payload: { order: 42 } });
+      const response = await ingest(context.app, { partner_id: 'acme', payload: { order: 42 } });
       const after = Date.now();
 
       expect(response.statusCode).toBe(201);
@@ -72,9 +60,11 @@ describe('POST /ingest', () => {
     });
 
     it('has committed the record when it answers (visible to another connection)', async () => {
-      const receipt = (await ingest(app, { partner_id: 'acme', payload: { committed: 'yes' } })).json<Receipt>();
+      const receipt = (
+        await ingest(context.app, { partner_id: 'acme', payload: { committed: 'yes' } })
+      ).json<Receipt>();
 
-      expect(readRow(database, receipt.id)).toEqual({
+      expect(readRow(context.database, receipt.id)).toEqual({
         id: receipt.id,
         partner_id: 'acme',
         timestamp: receipt.timestamp,
@@ -85,7 +75,7 @@ describe('POST /ingest', () => {
     it('gives every record a new id, in increasing order', async () => {
       const ids: string[] = [];
       for (let index = 0; index < 20; index++) {
-        ids.push((await ingest(app, { partner_id: 'acme', payload: { index } })).json<Receipt>().id);
+        ids.push((await ingest(context.app, { partner_id: 'acme', payload: { index } })).json<Receipt>().id);
       }
       expect(new Set(ids).size).toBe(ids.length);
       expect([...ids].sort()).toEqual(ids);
@@ -97,21 +87,23 @@ describe('POST /ingest', () => {
       ['every allowed character', 'Az09._~-'],
       ['a leading digit', '9lives'],
     ])('accepts a partner_id of %s', async (_case, partnerId) => {
-      const response = await ingest(app, { partner_id: partnerId, payload: {} });
+      const response = await ingest(context.app, { partner_id: partnerId, payload: {} });
       expect(response.statusCode).toBe(201);
       expect(response.json<Receipt>().partner_id).toBe(partnerId);
     });
 
     it('accepts an empty payload object', async () => {
-      const response = await ingestRaw(app, '{"partner_id":"acme","payload":{}}');
+      const response = await ingestRaw(context.app, '{"partner_id":"acme","payload":{}}');
       expect(response.statusCode).toBe(201);
-      expect((await get(app, response.headers.location as string)).json<{ payload: unknown }>().payload).toEqual({});
+      expect(
+        (await get(context.app, response.headers.location as string)).json<{ payload: unknown }>().payload,
+      ).toEqual({});
     });
 
     it.each(['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/JSON'])(
       'accepts the JSON media type written as "%s"',
       async (contentType) => {
-        const response = await ingestRaw(app, '{"partner_id":"acme","payload":{"a":1}}', {
+        const response = await ingestRaw(context.app, '{"partner_id":"acme","payload":{"a":1}}', {
           'content-type': contentType,
         });
         expect(response.statusCode).toBe(201);
@@ -120,25 +112,25 @@ describe('POST /ingest', () => {
 
     it('accepts a payload nested exactly 32 levels deep', async () => {
       const payload = nested(32);
-      const response = await ingest(app, { partner_id: 'acme', payload });
+      const response = await ingest(context.app, { partner_id: 'acme', payload });
       expect(response.statusCode).toBe(201);
-      const read = await get(app, response.headers.location as string);
+      const read = await get(context.app, response.headers.location as string);
       expect(read.json<{ payload: unknown }>().payload).toEqual(payload);
     });
 
     it('accepts a payload of exactly MAX_PAYLOAD_BYTES serialised', async () => {
-      const response = await ingest(app, { partner_id: 'acme', payload: payloadOfBytes(MAX_PAYLOAD_BYTES) });
+      const response = await ingest(context.app, { partner_id: 'acme', payload: payloadOfBytes(MAX_PAYLOAD_BYTES) });
       expect(response.statusCode).toBe(201);
     });
 
     it('measures the payload in UTF-8 bytes (a 2-byte character counts twice)', async () => {
       const fits = { x: 'é'.repeat((MAX_PAYLOAD_BYTES - 8) / 2) };
       expect(Buffer.byteLength(JSON.stringify(fits))).toBe(MAX_PAYLOAD_BYTES);
-      expect((await ingest(app, { partner_id: 'acme', payload: fits })).statusCode).toBe(201);
+      expect((await ingest(context.app, { partner_id: 'acme', payload: fits })).statusCode).toBe(201);
 
       const tooLarge = { x: fits.x + 'é' };
       expect(JSON.stringify(tooLarge).length).toBeLessThan(MAX_PAYLOAD_BYTES);
-      expectProblem(await ingest(app, { partner_id: 'acme', payload: tooLarge }), 413, {
+      expectProblem(await ingest(context.app, { partner_id: 'acme', payload: tooLarge }), 413, {
         type: PROBLEM_TYPE('payload-too-large'),
         fields: ['payload'],
       });
@@ -149,14 +141,14 @@ describe('POST /ingest', () => {
       const indented = compact.replace('{', '{\n  ').replace(':', ' : ').replace(/}$/, '\n}');
       expect(Buffer.byteLength(indented)).toBeGreaterThan(MAX_PAYLOAD_BYTES);
 
-      const response = await ingestRaw(app, `{"partner_id":"acme","payload":${indented}}`);
+      const response = await ingestRaw(context.app, `{"partner_id":"acme","payload":${indented}}`);
       expect(response.statusCode).toBe(201);
-      const read = await get(app, response.headers.location as string);
+      const read = await get(context.app, response.headers.location as string);
       expect(read.json<{ payload: unknown }>().payload).toEqual(JSON.parse(compact));
     });
 
     it('accepts a raw body of exactly the route body limit when the payload itself is small', async () => {
-      const response = await ingestRaw(app, paddedBody(ingestBodyLimitFor(MAX_PAYLOAD_BYTES)));
+      const response = await ingestRaw(context.app, paddedBody(ingestBodyLimitFor(MAX_PAYLOAD_BYTES)));
       expect(response.statusCode).toBe(201);
     });
   });
@@ -173,18 +165,18 @@ describe('POST /ingest', () => {
     ];
 
     it.each(rejectedBodies)('rejects %s as the body', async (_case, body) => {
-      const before = countRows(database);
-      const response = await ingestRaw(app, body);
+      const before = countRows(context.database);
+      const response = await ingestRaw(context.app, body);
       expectProblem(response, 400);
-      expect(countRows(database)).toBe(before);
+      expect(countRows(context.database)).toBe(before);
     });
 
     it('names the invalid JSON in the problem type', async () => {
-      expectProblem(await ingestRaw(app, '{"partner_id":'), 400, { type: PROBLEM_TYPE('invalid-json') });
+      expectProblem(await ingestRaw(context.app, '{"partner_id":'), 400, { type: PROBLEM_TYPE('invalid-json') });
     });
 
     it('rejects a request without a body', async () => {
-      expectProblem(await app.inject({ method: 'POST', url: '/ingest' }), 400);
+      expectProblem(await context.app.inject({ method: 'POST', url: '/ingest' }), 400);
     });
 
     it.each([
@@ -202,9 +194,9 @@ describe('POST /ingest', () => {
       ['an array', { partner_id: ['acme'], payload: {} }],
       ['a boolean', { partner_id: true, payload: {} }],
     ])('rejects a partner_id that is %s, naming the field', async (_case, body) => {
-      const before = countRows(database);
-      expectProblem(await ingest(app, body), 400, { fields: ['partner_id'] });
-      expect(countRows(database)).toBe(before);
+      const before = countRows(context.database);
+      expectProblem(await ingest(context.app, body), 400, { fields: ['partner_id'] });
+      expect(countRows(context.database)).toBe(before);
     });
 
     it.each([
@@ -216,13 +208,13 @@ describe('POST /ingest', () => {
       ['a boolean', { partner_id: 'acme', payload: false }],
       ['null', { partner_id: 'acme', payload: null }],
     ])('rejects a payload that is %s, naming the field', async (_case, body) => {
-      const before = countRows(database);
-      expectProblem(await ingest(app, body), 400, { fields: ['payload'] });
-      expect(countRows(database)).toBe(before);
+      const before = countRows(context.database);
+      expectProblem(await ingest(context.app, body), 400, { fields: ['payload'] });
+      expect(countRows(context.database)).toBe(before);
     });
 
     it('lists every field at fault when both are missing', async () => {
-      const problem = expectProblem(await ingest(app, {}), 400);
+      const problem = expectProblem(await ingest(context.app, {}), 400);
       expect((problem.errors as Array<{ field: string }>).map((error) => error.field).sort()).toEqual([
         'partner_id',
         'payload',
@@ -230,7 +222,7 @@ describe('POST /ingest', () => {
     });
 
     it('rejects a payload nested 33 levels deep', async () => {
-      expectProblem(await ingest(app, { partner_id: 'acme', payload: nested(33) }), 400, {
+      expectProblem(await ingest(context.app, { partner_id: 'acme', payload: nested(33) }), 400, {
         type: PROBLEM_TYPE('invalid-payload'),
         fields: ['payload'],
       });
@@ -239,7 +231,7 @@ describe('POST /ingest', () => {
     it('counts arrays as nesting levels', async () => {
       let value: unknown = 'leaf';
       for (let level = 0; level < 32; level++) value = [value];
-      expectProblem(await ingest(app, { partner_id: 'acme', payload: { list: value } }), 400, {
+      expectProblem(await ingest(context.app, { partner_id: 'acme', payload: { list: value } }), 400, {
         fields: ['payload'],
       });
     });
@@ -247,11 +239,11 @@ describe('POST /ingest', () => {
     it('rejects hostile nesting (20,000 levels) with a 400, not a 500', async () => {
       const depth = 20_000;
       const body = '{"partner_id":"acme","payload":' + '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) + '}';
-      expectProblem(await ingestRaw(app, body), 400, { fields: ['payload'] });
+      expectProblem(await ingestRaw(context.app, body), 400, { fields: ['payload'] });
     });
 
     it('rejects an unknown top-level field, naming it', async () => {
-      expectProblem(await ingest(app, { partner_id: 'acme', payload: {}, source: 'web' }), 400, {
+      expectProblem(await ingest(context.app, { partner_id: 'acme', payload: {}, source: 'web' }), 400, {
         fields: ['source'],
       });
     });
@@ -268,32 +260,35 @@ describe('POST /ingest', () => {
       'toString',
       'valueOf',
     ])('rejects a top-level field named "%s" as unknown, naming it', async (name) => {
-      const before = countRows(database);
-      const response = await ingestRaw(app, `{"partner_id":"acme","payload":{},"${name}":{"polluted":true}}`);
+      const before = countRows(context.database);
+      const response = await ingestRaw(context.app, `{"partner_id":"acme","payload":{},"${name}":{"polluted":true}}`);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expectProblem(response, 400, { fields: [name] });
-      expect(countRows(database)).toBe(before);
+      expect(countRows(context.database)).toBe(before);
     });
   });
 
   describe('413 Payload Too Large', () => {
     it('rejects a payload one byte over MAX_PAYLOAD_BYTES serialised', async () => {
-      const before = countRows(database);
-      const response = await ingest(app, { partner_id: 'acme', payload: payloadOfBytes(MAX_PAYLOAD_BYTES + 1) });
+      const before = countRows(context.database);
+      const response = await ingest(context.app, {
+        partner_id: 'acme',
+        payload: payloadOfBytes(MAX_PAYLOAD_BYTES + 1),
+      });
       expectProblem(response, 413, { type: PROBLEM_TYPE('payload-too-large'), fields: ['payload'] });
-      expect(countRows(database)).toBe(before);
+      expect(countRows(context.database)).toBe(before);
     });
 
     it('rejects a raw body one byte over the route body limit', async () => {
-      const before = countRows(database);
-      const response = await ingestRaw(app, paddedBody(ingestBodyLimitFor(MAX_PAYLOAD_BYTES) + 1));
+      const before = countRows(context.database);
+      const response = await ingestRaw(context.app, paddedBody(ingestBodyLimitFor(MAX_PAYLOAD_BYTES) + 1));
       expectProblem(response, 413, { type: PROBLEM_TYPE('body-too-large') });
-      expect(countRows(database)).toBe(before);
+      expect(countRows(context.database)).toBe(before);
     });
 
     it('rejects a very large body (4 MiB) before parsing it', async () => {
       const body = '{"partner_id":"acme","payload":{"x":"' + 'a'.repeat(4 * 1024 * 1024) + '"}}';
-      expectProblem(await ingestRaw(app, body), 413);
+      expectProblem(await ingestRaw(context.app, body), 413);
     });
   });
 
@@ -305,43 +300,34 @@ describe('POST /ingest', () => {
       ['application/x-www-form-urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }],
       ['application/xml', { 'content-type': 'application/xml' }],
     ])('rejects %s', async (_case, headers) => {
-      const before = countRows(database);
-      expectProblem(await ingestRaw(app, body, headers), 415, { type: PROBLEM_TYPE('unsupported-media-type') });
-      expect(countRows(database)).toBe(before);
+      const before = countRows(context.database);
+      expectProblem(await ingestRaw(context.app, body, headers), 415, { type: PROBLEM_TYPE('unsupported-media-type') });
+      expect(countRows(context.database)).toBe(before);
     });
 
     it('rejects a body without a content type', async () => {
       // light-my-request sets no content type for a Buffer payload.
-      const response = await app.inject({ method: 'POST', url: '/ingest', payload: Buffer.from(body) });
+      const response = await context.app.inject({ method: 'POST', url: '/ingest', payload: Buffer.from(body) });
       expectProblem(response, 415);
     });
   });
 
   describe('with MAX_PAYLOAD_BYTES=1024', () => {
-    let smallDatabase: TestDatabase;
-    let smallApp: NestFastifyApplication;
-
-    beforeAll(async () => {
-      smallDatabase = createTestDatabase();
-      smallApp = await createTestApp(smallDatabase, { env: { MAX_PAYLOAD_BYTES: '1024' } });
-    });
-
-    afterAll(async () => {
-      await smallApp.close();
-      smallDatabase.remove();
-    });
+    const smallContext = useTestApp({ env: { MAX_PAYLOAD_BYTES: '1024' } });
 
     it('applies the configured payload limit', async () => {
-      expect((await ingest(smallApp, { partner_id: 'acme', payload: payloadOfBytes(1024) })).statusCode).toBe(201);
-      expectProblem(await ingest(smallApp, { partner_id: 'acme', payload: payloadOfBytes(1025) }), 413, {
+      expect((await ingest(smallContext.app, { partner_id: 'acme', payload: payloadOfBytes(1024) })).statusCode).toBe(
+        201,
+      );
+      expectProblem(await ingest(smallContext.app, { partner_id: 'acme', payload: payloadOfBytes(1025) }), 413, {
         fields: ['payload'],
       });
     });
 
     it('derives the raw body limit from it (ingestBodyLimitFor)', async () => {
       const limit = ingestBodyLimitFor(1024);
-      expect((await ingestRaw(smallApp, paddedBody(limit))).statusCode).toBe(201);
-      expectProblem(await ingestRaw(smallApp, paddedBody(limit + 1)), 413, {
+      expect((await ingestRaw(smallContext.app, paddedBody(limit))).statusCode).toBe(201);
+      expectProblem(await ingestRaw(smallContext.app, paddedBody(limit + 1)), 413, {
         type: PROBLEM_TYPE('body-too-large'),
       });
     });

@@ -1,10 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { DataRepository, StoredDataSummary } from '../src/ingestion/domain/data.repository';
 import { get, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, Receipt, waitFor } from './support/http';
 import { insertRows, SeedRow, seedRows } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const ROWS = 50_000;
 /** The most rows one database read may return (the repository's chunk size). */
@@ -20,13 +19,12 @@ function sameOrder(actual: string[], expected: string[]): { length: number; firs
 }
 
 describe('streamed lists over 50,000 records', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  const context = useTestApp();
   let rows: SeedRow[];
 
   /** Wraps the port's streamChunks to record the size of every chunk it yields. */
   function recordChunks(): number[] {
-    const repository = app.get(DataRepository);
+    const repository = context.app.get(DataRepository);
     const original = repository.streamChunks.bind(repository);
     const sizes: number[] = [];
     jest.spyOn(repository, 'streamChunks').mockImplementation(async (criteria) => {
@@ -43,7 +41,7 @@ describe('streamed lists over 50,000 records', () => {
 
   /** Wraps DataSource.query to record how many rows each SELECT on the records returned. */
   function recordSelects(): Array<{ sql: string; rows: number }> {
-    const dataSource = app.get(DataSource);
+    const dataSource = context.app.get(DataSource);
     const original = dataSource.query.bind(dataSource);
     const selects: Array<{ sql: string; rows: number }> = [];
     jest.spyOn(dataSource, 'query').mockImplementation(async (...args: Parameters<DataSource['query']>) => {
@@ -58,24 +56,17 @@ describe('streamed lists over 50,000 records', () => {
   }
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
     rows = seedRows(ROWS, partnerOf, new Date('2026-01-01T00:00:00.000Z'));
-    insertRows(database, rows);
+    insertRows(context.database, rows);
   });
 
   afterEach(() => jest.restoreAllMocks());
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
 
   it('GET /ingest/all answers all 50,000 records in ingestion order, read in chunks of at most 1000 rows', async () => {
     const chunks = recordChunks();
     const selects = recordSelects();
 
-    const response = await get(app, '/ingest/all');
+    const response = await get(context.app, '/ingest/all');
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
@@ -105,7 +96,7 @@ describe('streamed lists over 50,000 records', () => {
     const chunks = recordChunks();
     const expected = rows.filter((row) => row.partner_id === 'minor');
 
-    const response = await get(app, '/ingest/partner/minor');
+    const response = await get(context.app, '/ingest/partner/minor');
 
     expect(response.statusCode).toBe(200);
     expect(
@@ -119,7 +110,7 @@ describe('streamed lists over 50,000 records', () => {
   });
 
   it('NDJSON: one line per record, all 50,000, in order', async () => {
-    const response = await get(app, '/ingest/all', { accept: 'application/x-ndjson' });
+    const response = await get(context.app, '/ingest/all', { accept: 'application/x-ndjson' });
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(NDJSON_CONTENT_TYPE);
@@ -137,7 +128,7 @@ describe('streamed lists over 50,000 records', () => {
   it('reads the database only as fast as the client consumes the response (backpressure)', async () => {
     const chunks = recordChunks();
 
-    const response = await app.inject({
+    const response = await context.app.inject({
       method: 'GET',
       url: '/ingest/all',
       headers: { accept: 'application/x-ndjson' },
@@ -183,20 +174,20 @@ describe('streamed lists over 50,000 records', () => {
   });
 
   it('a slow reader holds up neither ingestion nor other reads', async () => {
-    const response = await app.inject({ method: 'GET', url: '/ingest/all', payloadAsStream: true });
+    const response = await context.app.inject({ method: 'GET', url: '/ingest/all', payloadAsStream: true });
     const stream: Readable = response.stream();
     stream.on('error', () => undefined);
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     stream.pause();
 
-    const created = await app.inject({
+    const created = await context.app.inject({
       method: 'POST',
       url: '/ingest',
       payload: { partner_id: 'while-streaming', payload: { n: 1 } },
     });
     expect(created.statusCode).toBe(201);
-    expect((await get(app, '/ingest/partner/while-streaming')).json()).toEqual([created.json()]);
-    expect((await get(app, '/ingest/all?limit=1')).json()).toEqual([
+    expect((await get(context.app, '/ingest/partner/while-streaming')).json()).toEqual([created.json()]);
+    expect((await get(context.app, '/ingest/all?limit=1')).json()).toEqual([
       { id: rows[0].id, partner_id: rows[0].partner_id, timestamp: rows[0].timestamp },
     ]);
 

@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { v7 as uuidv7 } from 'uuid';
 import {
   expectProblem,
@@ -13,7 +12,7 @@ import {
   StoredRecord,
 } from './support/http';
 import { insertRows, SeedRow, seedRows } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const NDJSON = { accept: 'application/x-ndjson' };
 
@@ -38,25 +37,17 @@ function ids(records: Array<{ id: string }>): string[] {
 }
 
 describe('list routes', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  const context = useTestApp();
   const receipts: Receipt[] = [];
   const payloads = new Map<string, Record<string, unknown>>();
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
     for (const [n, partnerId] of PARTNERS.entries()) {
       const payload = { n, partner: partnerId, nested: { z: n, a: [n] } };
-      const receipt = await ingestOk(app, partnerId, payload);
+      const receipt = await ingestOk(context.app, partnerId, payload);
       receipts.push(receipt);
       payloads.set(receipt.id, payload);
     }
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
   });
 
   describe.each([
@@ -65,7 +56,7 @@ describe('list routes', () => {
     ['/ingest/partner/globex', () => receipts.filter((receipt) => receipt.partner_id === 'globex')],
   ])('GET %s', (path, expectedRecords) => {
     it('answers a bare JSON array of {id, partner_id, timestamp} in ingestion order', async () => {
-      const response = await get(app, path);
+      const response = await get(context.app, path);
 
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
@@ -78,12 +69,12 @@ describe('list routes', () => {
     });
 
     it('answers the same list for Accept: application/json and */*', async () => {
-      expect((await get(app, path, { accept: 'application/json' })).json()).toEqual(expectedRecords());
-      expect((await get(app, path, { accept: '*/*' })).json()).toEqual(expectedRecords());
+      expect((await get(context.app, path, { accept: 'application/json' })).json()).toEqual(expectedRecords());
+      expect((await get(context.app, path, { accept: '*/*' })).json()).toEqual(expectedRecords());
     });
 
     it('with ?limit=N answers the first N and a Link to the next page', async () => {
-      const response = await get(app, `${path}?limit=2`);
+      const response = await get(context.app, `${path}?limit=2`);
 
       expect(response.statusCode).toBe(200);
       const page = response.json<Receipt[]>();
@@ -96,7 +87,7 @@ describe('list routes', () => {
       let url: string | undefined = `${path}?limit=3`;
       let pages = 0;
       while (url !== undefined) {
-        const response = await get(app, url);
+        const response = await get(context.app, url);
         expect(response.statusCode).toBe(200);
         const page = response.json<Receipt[]>();
         expect(page.length).toBeGreaterThan(0);
@@ -113,15 +104,15 @@ describe('list routes', () => {
 
     it('sends no Link when the page holds the last record', async () => {
       const count = expectedRecords().length;
-      const exact = await get(app, `${path}?limit=${count}`);
+      const exact = await get(context.app, `${path}?limit=${count}`);
       expect(exact.json()).toEqual(expectedRecords());
       expect(exact.headers.link).toBeUndefined();
 
-      const larger = await get(app, `${path}?limit=1000`);
+      const larger = await get(context.app, `${path}?limit=1000`);
       expect(larger.json()).toEqual(expectedRecords());
       expect(larger.headers.link).toBeUndefined();
 
-      const almost = await get(app, `${path}?limit=${count - 1}`);
+      const almost = await get(context.app, `${path}?limit=${count - 1}`);
       expect(almost.headers.link).toBeDefined();
     });
 
@@ -129,13 +120,13 @@ describe('list routes', () => {
       const records = expectedRecords();
       const cursor = records[1].id;
 
-      expect((await get(app, `${path}?after=${cursor}`)).json()).toEqual(records.slice(2));
-      expect((await get(app, `${path}?after=${cursor}&limit=1`)).json()).toEqual(records.slice(2, 3));
-      expect((await get(app, `${path}?after=${records[records.length - 1].id}`)).json()).toEqual([]);
+      expect((await get(context.app, `${path}?after=${cursor}`)).json()).toEqual(records.slice(2));
+      expect((await get(context.app, `${path}?after=${cursor}&limit=1`)).json()).toEqual(records.slice(2, 3));
+      expect((await get(context.app, `${path}?after=${records[records.length - 1].id}`)).json()).toEqual([]);
     });
 
     it('with ?include=payload adds each payload, keys in order', async () => {
-      const response = await get(app, `${path}?include=payload`);
+      const response = await get(context.app, `${path}?include=payload`);
 
       expect(response.statusCode).toBe(200);
       const body = response.json<StoredRecord[]>();
@@ -145,10 +136,10 @@ describe('list routes', () => {
     });
 
     it('keeps include=payload in the next Link', async () => {
-      const first = await get(app, `${path}?include=payload&limit=2`);
+      const first = await get(context.app, `${path}?include=payload&limit=2`);
       const next = nextLink(first)!;
       expect(new URL(next, 'http://localhost').searchParams.get('include')).toBe('payload');
-      const second = await get(app, next);
+      const second = await get(context.app, next);
       expect(second.json<StoredRecord[]>()).toEqual(
         expectedRecords()
           .slice(2, 4)
@@ -157,7 +148,7 @@ describe('list routes', () => {
     });
 
     it('with Accept: application/x-ndjson answers one JSON object per line', async () => {
-      const response = await get(app, path, NDJSON);
+      const response = await get(context.app, path, NDJSON);
 
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toMatch(NDJSON_CONTENT_TYPE);
@@ -166,7 +157,7 @@ describe('list routes', () => {
     });
 
     it('with NDJSON honours limit, Link and include=payload', async () => {
-      const response = await get(app, `${path}?limit=2&include=payload`, NDJSON);
+      const response = await get(context.app, `${path}?limit=2&include=payload`, NDJSON);
 
       expect(response.headers['content-type']).toMatch(NDJSON_CONTENT_TYPE);
       expect(parseNdjson(response.body)).toEqual(
@@ -179,28 +170,30 @@ describe('list routes', () => {
   });
 
   it('/ingest/partner/:partner_id answers [] for a partner without records', async () => {
-    const response = await get(app, '/ingest/partner/nobody');
+    const response = await get(context.app, '/ingest/partner/nobody');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
     expect(response.body).toBe('[]');
 
-    const ndjson = await get(app, '/ingest/partner/nobody', NDJSON);
+    const ndjson = await get(context.app, '/ingest/partner/nobody', NDJSON);
     expect(ndjson.statusCode).toBe(200);
     expect(ndjson.headers['content-type']).toMatch(NDJSON_CONTENT_TYPE);
     expect(ndjson.body).toBe('');
   });
 
   it('/ingest/partner/:partner_id matches the partner exactly (case-sensitive, no prefix match)', async () => {
-    expect((await get(app, '/ingest/partner/ACME')).json()).toEqual([]);
-    expect((await get(app, '/ingest/partner/acm')).json()).toEqual([]);
-    expect((await get(app, '/ingest/partner/initech')).json()).toEqual(
+    expect((await get(context.app, '/ingest/partner/ACME')).json()).toEqual([]);
+    expect((await get(context.app, '/ingest/partner/acm')).json()).toEqual([]);
+    expect((await get(context.app, '/ingest/partner/initech')).json()).toEqual(
       receipts.filter((receipt) => receipt.partner_id === 'initech'),
     );
   });
 
   it('/ingest/partner/:partner_id with ?after=<id of another partner> continues after that record', async () => {
     const globexAfterFirstAcme = receipts.slice(1).filter((receipt) => receipt.partner_id === 'globex');
-    expect((await get(app, `/ingest/partner/globex?after=${receipts[0].id}`)).json()).toEqual(globexAfterFirstAcme);
+    expect((await get(context.app, `/ingest/partner/globex?after=${receipts[0].id}`)).json()).toEqual(
+      globexAfterFirstAcme,
+    );
   });
 
   it.each([
@@ -211,7 +204,7 @@ describe('list routes', () => {
     ['with a non-ASCII letter', encodeURIComponent('acmé')],
     ['with a percent-encoded slash', 'acme%2Feu'],
   ])('/ingest/partner/:partner_id answers 400 for a partner_id %s', async (_case, partnerId) => {
-    expectProblem(await get(app, `/ingest/partner/${partnerId}`), 400, { fields: ['partner_id'] });
+    expectProblem(await get(context.app, `/ingest/partner/${partnerId}`), 400, { fields: ['partner_id'] });
   });
 
   describe.each(['/ingest/all', '/ingest/partner/acme'])('invalid query parameters on %s', (path) => {
@@ -236,11 +229,11 @@ describe('list routes', () => {
       ['hasOwnProperty=1', 'hasOwnProperty'],
       ['toString=1', 'toString'],
     ])('answers 400 for ?%s, naming %s', async (query, field) => {
-      expectProblem(await get(app, `${path}?${query}`), 400, { fields: [field] });
+      expectProblem(await get(context.app, `${path}?${query}`), 400, { fields: [field] });
     });
 
     it.each(['limit=1', 'limit=1000'])('accepts ?%s', async (query) => {
-      expect((await get(app, `${path}?${query}`)).statusCode).toBe(200);
+      expect((await get(context.app, `${path}?${query}`)).statusCode).toBe(200);
     });
 
     it.each([
@@ -249,42 +242,45 @@ describe('list routes', () => {
       ['an upper-case UUIDv7', '01890A5D-AC96-774B-BCCE-B302099A8057'],
       ['empty', ''],
     ])('answers 400 for an after that is %s', async (_case, after) => {
-      expectProblem(await get(app, `${path}?after=${after}`), 400);
+      expectProblem(await get(context.app, `${path}?after=${after}`), 400);
     });
 
     it('names the query parameter "after" in errors[].field when it is not a record id', async () => {
-      expectProblem(await get(app, `${path}?after=not-a-uuid`), 400, { fields: ['after'] });
+      expectProblem(await get(context.app, `${path}?after=not-a-uuid`), 400, { fields: ['after'] });
     });
 
     it('answers 400 for an after that names no record, with a limit', async () => {
-      expectProblem(await get(app, `${path}?limit=5&after=${uuidv7()}`), 400, {
+      expectProblem(await get(context.app, `${path}?limit=5&after=${uuidv7()}`), 400, {
         type: /unknown-cursor$/,
         fields: ['after'],
       });
     });
 
     it('answers 400 for an after that names no record, without a limit (streamed list)', async () => {
-      const response = await injectComplete(app, { method: 'GET', url: `${path}?after=${uuidv7()}` });
+      const response = await injectComplete(context.app, { method: 'GET', url: `${path}?after=${uuidv7()}` });
       expectProblem(response, 400, { type: /unknown-cursor$/, fields: ['after'] });
     });
 
     it('answers 400 for an after that names no record, as NDJSON', async () => {
-      const response = await injectComplete(app, { method: 'GET', url: `${path}?after=${uuidv7()}`, headers: NDJSON });
+      const response = await injectComplete(context.app, {
+        method: 'GET',
+        url: `${path}?after=${uuidv7()}`,
+        headers: NDJSON,
+      });
       expectProblem(response, 400, { type: /unknown-cursor$/, fields: ['after'] });
     });
   });
 
   it('keeps serving lists after a rejected cursor', async () => {
-    await app.inject({ method: 'GET', url: `/ingest/all?after=${uuidv7()}` }).catch(() => undefined);
-    const response = await get(app, '/ingest/all');
+    await context.app.inject({ method: 'GET', url: `/ingest/all?after=${uuidv7()}` }).catch(() => undefined);
+    const response = await get(context.app, '/ingest/all');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(receipts);
   });
 });
 
 describe('list routes: ?since= and ?until=', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  const context = useTestApp();
   let rows: SeedRow[];
   /** Row n has timestamp 2026-01-01T00:0n:00.000Z; partners alternate acme, globex. */
   const at = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -294,56 +290,51 @@ describe('list routes: ?since= and ?until=', () => {
   }
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
     rows = seedRows(10, (index) => (index % 2 === 0 ? 'acme' : 'globex'), new Date(at(0))).map((row, index) => ({
       ...row,
       timestamp: at(index),
     }));
-    insertRows(database, rows);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
+    insertRows(context.database, rows);
   });
 
   it('sees the seeded rows', async () => {
-    expect((await get(app, '/ingest/all')).json()).toEqual(summaries(rows));
+    expect((await get(context.app, '/ingest/all')).json()).toEqual(summaries(rows));
   });
 
   it('since is inclusive', async () => {
-    expect((await get(app, `/ingest/all?since=${at(3)}`)).json()).toEqual(summaries(rows.slice(3)));
+    expect((await get(context.app, `/ingest/all?since=${at(3)}`)).json()).toEqual(summaries(rows.slice(3)));
   });
 
   it('until is exclusive', async () => {
-    expect((await get(app, `/ingest/all?until=${at(3)}`)).json()).toEqual(summaries(rows.slice(0, 3)));
+    expect((await get(context.app, `/ingest/all?until=${at(3)}`)).json()).toEqual(summaries(rows.slice(0, 3)));
   });
 
   it('since and until combine into a half-open range', async () => {
-    expect((await get(app, `/ingest/all?since=${at(2)}&until=${at(5)}`)).json()).toEqual(summaries(rows.slice(2, 5)));
-    expect((await get(app, `/ingest/all?since=${at(4)}&until=${at(4)}`)).json()).toEqual([]);
-    expect((await get(app, `/ingest/all?since=${at(6)}&until=${at(2)}`)).json()).toEqual([]);
+    expect((await get(context.app, `/ingest/all?since=${at(2)}&until=${at(5)}`)).json()).toEqual(
+      summaries(rows.slice(2, 5)),
+    );
+    expect((await get(context.app, `/ingest/all?since=${at(4)}&until=${at(4)}`)).json()).toEqual([]);
+    expect((await get(context.app, `/ingest/all?since=${at(6)}&until=${at(2)}`)).json()).toEqual([]);
   });
 
   it('accepts any RFC 3339 form: a numeric offset, no fraction, more fraction digits', async () => {
     const plusOneHour = encodeURIComponent('2026-01-01T01:03:00+01:00');
-    expect((await get(app, `/ingest/all?since=${plusOneHour}`)).json()).toEqual(summaries(rows.slice(3)));
+    expect((await get(context.app, `/ingest/all?since=${plusOneHour}`)).json()).toEqual(summaries(rows.slice(3)));
     const minusOffset = encodeURIComponent('2025-12-31T23:33:00-00:30');
-    expect((await get(app, `/ingest/all?until=${minusOffset}`)).json()).toEqual(summaries(rows.slice(0, 3)));
-    expect((await get(app, '/ingest/all?since=2026-01-01T00:07:00Z')).json()).toEqual(summaries(rows.slice(7)));
-    expect((await get(app, '/ingest/all?until=2026-01-01T00:01:00.000000Z')).json()).toEqual(
+    expect((await get(context.app, `/ingest/all?until=${minusOffset}`)).json()).toEqual(summaries(rows.slice(0, 3)));
+    expect((await get(context.app, '/ingest/all?since=2026-01-01T00:07:00Z')).json()).toEqual(summaries(rows.slice(7)));
+    expect((await get(context.app, '/ingest/all?until=2026-01-01T00:01:00.000000Z')).json()).toEqual(
       summaries(rows.slice(0, 1)),
     );
   });
 
   it('filters by partner and time together', async () => {
-    const response = await get(app, `/ingest/partner/globex?since=${at(2)}&until=${at(8)}`);
+    const response = await get(context.app, `/ingest/partner/globex?since=${at(2)}&until=${at(8)}`);
     expect(response.json()).toEqual(summaries(rows.slice(2, 8).filter((row) => row.partner_id === 'globex')));
   });
 
   it('keeps since and until in the next Link, and the pages cover the range exactly once', async () => {
-    const first = await get(app, `/ingest/all?since=${at(1)}&until=${at(9)}&limit=3`);
+    const first = await get(context.app, `/ingest/all?since=${at(1)}&until=${at(9)}&limit=3`);
     const link = nextLink(first)!;
     const parameters = new URL(link, 'http://localhost').searchParams;
     expect(parameters.get('since')).toBe(at(1));
@@ -353,7 +344,7 @@ describe('list routes: ?since= and ?until=', () => {
     const seen = ids(first.json<Receipt[]>());
     let url: string | undefined = link;
     while (url !== undefined) {
-      const response = await get(app, url);
+      const response = await get(context.app, url);
       seen.push(...ids(response.json<Receipt[]>()));
       url = nextLink(response);
     }
@@ -369,7 +360,7 @@ describe('list routes: ?since= and ?until=', () => {
     ['hour 25', '2026-01-01T25:00:00Z'],
     ['epoch seconds', '1767225600'],
   ])('answers 400 for a since that is %s', async (_case, value) => {
-    expectProblem(await get(app, `/ingest/all?since=${value}`), 400, { fields: ['since'] });
-    expectProblem(await get(app, `/ingest/partner/acme?until=${value}`), 400, { fields: ['until'] });
+    expectProblem(await get(context.app, `/ingest/all?since=${value}`), 400, { fields: ['since'] });
+    expectProblem(await get(context.app, `/ingest/partner/acme?until=${value}`), 400, { fields: ['until'] });
   });
 });

@@ -1,22 +1,10 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CountUnhandledExceptionsListener } from '../src/ingestion/application/events/count-unhandled-exceptions.listener';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { get, ingestOk, settle, waitFor } from './support/http';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 describe('an integration event publisher that fails', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   afterEach(() => jest.restoreAllMocks());
 
@@ -31,22 +19,22 @@ describe('an integration event publisher that fails', () => {
   ])(
     '%s: the 201 stands, the record is stored, the failure is counted, and the saga keeps working',
     async (_, failure) => {
-      const publisher = app.get(InProcessIntegrationEventPublisher);
-      const failures = app.get(CountUnhandledExceptionsListener);
+      const publisher = context.app.get(InProcessIntegrationEventPublisher);
+      const failures = context.app.get(CountUnhandledExceptionsListener);
       const before = failures.failures('PublishDataIngestedCommand');
       const publish = jest.spyOn(publisher, 'publish').mockImplementation(failure);
 
-      const receipt = await ingestOk(app, 'acme', { n: 1 });
+      const receipt = await ingestOk(context.app, 'acme', { n: 1 });
       await waitFor(() => failures.failures('PublishDataIngestedCommand') > before, 'the counted failure');
       expect(publish).toHaveBeenCalledTimes(1);
-      expect((await get(app, `/ingest/${receipt.id}`)).statusCode).toBe(200);
+      expect((await get(context.app, `/ingest/${receipt.id}`)).statusCode).toBe(200);
 
       // The saga survived: once the publisher recovers, the next record is delivered.
       publish.mockRestore();
       const delivered: string[] = [];
       const subscription = publisher.events$.subscribe((event) => delivered.push(event.id));
       try {
-        const next = await ingestOk(app, 'acme', { n: 2 });
+        const next = await ingestOk(context.app, 'acme', { n: 2 });
         await waitFor(() => delivered.includes(next.id), 'delivery after recovery');
         await settle();
         expect(delivered).toEqual([next.id]);

@@ -1,28 +1,19 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { expectProblem, get, ingestOk, JSON_CONTENT_TYPE, Receipt, StoredRecord } from './support/http';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 describe('GET /ingest/:id', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  const context = useTestApp();
   let stored: Receipt;
   const payload = { order: { id: 'A-1', lines: [{ sku: 'x', qty: 2 }] }, paid: true, note: null };
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-    stored = await ingestOk(app, 'acme', payload);
-    await ingestOk(app, 'globex', { other: 'record' });
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
+    stored = await ingestOk(context.app, 'acme', payload);
+    await ingestOk(context.app, 'globex', { other: 'record' });
   });
 
   it('answers 200 with exactly {id, partner_id, timestamp, payload}', async () => {
-    const response = await get(app, `/ingest/${stored.id}`);
+    const response = await get(context.app, `/ingest/${stored.id}`);
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
@@ -32,12 +23,12 @@ describe('GET /ingest/:id', () => {
   });
 
   it('answers the same for the Location given by POST /ingest', async () => {
-    const created = await app.inject({
+    const created = await context.app.inject({
       method: 'POST',
       url: '/ingest',
       payload: { partner_id: 'initech', payload: { via: 'location' } },
     });
-    const response = await get(app, created.headers.location as string);
+    const response = await get(context.app, created.headers.location as string);
 
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ ...created.json<Receipt>(), payload: { via: 'location' } });
@@ -45,7 +36,7 @@ describe('GET /ingest/:id', () => {
 
   it('answers 404 problem+json for an unknown UUIDv7', async () => {
     const unknown = uuidv7();
-    const problem = expectProblem(await get(app, `/ingest/${unknown}`), 404, { type: /data-not-found$/ });
+    const problem = expectProblem(await get(context.app, `/ingest/${unknown}`), 404, { type: /data-not-found$/ });
     expect(problem.errors).toBeUndefined();
   });
 
@@ -59,11 +50,11 @@ describe('GET /ingest/:id', () => {
     ['SQL', encodeURIComponent("' OR 1=1 --")],
     ['percent-encoded unicode', encodeURIComponent('日本')],
   ])('answers 404 problem+json for a string that is not a UUIDv7: %s', async (_case, id) => {
-    expectProblem(await get(app, `/ingest/${id}`), 404);
+    expectProblem(await get(context.app, `/ingest/${id}`), 404);
   });
 
   it('answers 404 problem+json for an unknown route', async () => {
-    expectProblem(await get(app, '/ingest/partner/acme/extra'), 404);
-    expectProblem(await app.inject({ method: 'DELETE', url: `/ingest/${stored.id}` }), 404);
+    expectProblem(await get(context.app, '/ingest/partner/acme/extra'), 404);
+    expectProblem(await context.app.inject({ method: 'DELETE', url: `/ingest/${stored.id}` }), 404);
   });
 });

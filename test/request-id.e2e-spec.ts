@@ -1,26 +1,17 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { ingestBodyLimitFor } from '../src/app.setup';
 import { injectComplete, Receipt } from './support/http';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 describe('X-Request-Id', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  const context = useTestApp();
   let stored: Receipt;
 
   beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
     stored = (
-      await app.inject({ method: 'POST', url: '/ingest', payload: { partner_id: 'acme', payload: {} } })
+      await context.app.inject({ method: 'POST', url: '/ingest', payload: { partner_id: 'acme', payload: {} } })
     ).json<Receipt>();
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
   });
 
   const json = { 'content-type': 'application/json' };
@@ -63,7 +54,7 @@ describe('X-Request-Id', () => {
   it.each(requests)('%s: echoes the X-Request-Id it was given', async (_case, status, request) => {
     const options = request();
     const requestId = `test-${Math.random().toString(36).slice(2)}`;
-    const response = await injectComplete(app, {
+    const response = await injectComplete(context.app, {
       ...options,
       headers: { ...(options.headers as Record<string, string>), 'x-request-id': requestId },
     });
@@ -73,8 +64,8 @@ describe('X-Request-Id', () => {
   });
 
   it.each(requests)('%s: generates a fresh X-Request-Id when none is given', async (_case, status, request) => {
-    const first = await injectComplete(app, request());
-    const second = await injectComplete(app, request());
+    const first = await injectComplete(context.app, request());
+    const second = await injectComplete(context.app, request());
 
     expect(first.statusCode).toBe(status);
     for (const response of [first, second]) {

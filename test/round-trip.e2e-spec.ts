@@ -1,7 +1,6 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { get, ingestRaw, JSON_CONTENT_TYPE, Receipt } from './support/http';
 import { readRow } from './support/sqlite';
-import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 /**
  * The contract: a payload is stored and returned byte-for-byte equivalent as JSON (same keys,
@@ -10,25 +9,14 @@ import { createTestApp, createTestDatabase, TestDatabase } from './support/test-
  * JSON.stringify produces, so the text read back can be compared character for character.
  */
 describe('payload round trip', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    database = createTestDatabase();
-    app = await createTestApp(database);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    database.remove();
-  });
+  const context = useTestApp();
 
   /** Posts `{"partner_id":"acme","payload":<payloadText>}` and returns the receipt and the GET response text. */
   async function roundTrip(payloadText: string): Promise<{ receipt: Receipt; text: string }> {
-    const created = await ingestRaw(app, `{"partner_id":"acme","payload":${payloadText}}`);
+    const created = await ingestRaw(context.app, `{"partner_id":"acme","payload":${payloadText}}`);
     expect(created.statusCode).toBe(201);
     const receipt = created.json<Receipt>();
-    const read = await get(app, `/ingest/${receipt.id}`);
+    const read = await get(context.app, `/ingest/${receipt.id}`);
     expect(read.statusCode).toBe(200);
     expect(read.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
     return { receipt, text: read.body };
@@ -82,14 +70,14 @@ describe('payload round trip', () => {
     expect(probe.isAdmin).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(typeof probe.toString).toBe('function');
-    expect(readRow(database, receipt.id)!.payload).toBe(payloadText);
+    expect(readRow(context.database, receipt.id)!.payload).toBe(payloadText);
   });
 
   it('still serves ordinary requests after a "__proto__" payload', async () => {
     await roundTrip('{"__proto__":{"status":500,"statusCode":500,"headers":{"x":"y"}}}');
-    const created = await ingestRaw(app, '{"partner_id":"acme","payload":{"after":"proto"}}');
+    const created = await ingestRaw(context.app, '{"partner_id":"acme","payload":{"after":"proto"}}');
     expect(created.statusCode).toBe(201);
-    const read = await get(app, `/ingest/${created.json<Receipt>().id}`);
+    const read = await get(context.app, `/ingest/${created.json<Receipt>().id}`);
     expect(read.statusCode).toBe(200);
     expect(read.json<{ payload: unknown }>().payload).toEqual({ after: 'proto' });
   });
@@ -126,11 +114,11 @@ describe('payload round trip', () => {
 
   it('returns a payload sent with insignificant whitespace as the same JSON, keys in order', async () => {
     const created = await ingestRaw(
-      app,
+      context.app,
       '{ "partner_id" : "acme",\n  "payload" : {\n    "b" : [ 1 , 2 ],\n "a" : { "y" : "x y" , "x" : null } } }',
     );
     expect(created.statusCode).toBe(201);
-    const read = await get(app, `/ingest/${created.json<Receipt>().id}`);
+    const read = await get(context.app, `/ingest/${created.json<Receipt>().id}`);
 
     const payload = read.json<{ payload: { b: number[]; a: Record<string, unknown> } }>().payload;
     expect(payload).toEqual({ b: [1, 2], a: { y: 'x y', x: null } });

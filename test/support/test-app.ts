@@ -44,3 +44,44 @@ export async function createTestApp(
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }
+
+/** The app and database of `useTestApp`, readable once its beforeAll has run. */
+export interface TestAppContext {
+  readonly app: NestFastifyApplication;
+  readonly database: TestDatabase;
+}
+
+/**
+ * Registers beforeAll/afterAll that boot one app on a fresh database for the enclosing
+ * describe, and close the app and remove the database after it. Call it in the describe
+ * body and read `app`/`database` from the result inside hooks and tests only.
+ */
+export function useTestApp(options: TestAppOptions = {}): TestAppContext {
+  let database: TestDatabase | undefined;
+  let app: NestFastifyApplication | undefined;
+
+  beforeAll(async () => {
+    database = createTestDatabase();
+    app = await createTestApp(database, options);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    database?.remove();
+    app = undefined;
+    database = undefined;
+  });
+
+  const notReady = (name: string) =>
+    new Error(`useTestApp: \`${name}\` was read before its beforeAll booted the app (or after its afterAll)`);
+  return {
+    get app() {
+      if (app === undefined) throw notReady('app');
+      return app;
+    },
+    get database() {
+      if (database === undefined) throw notReady('database');
+      return database;
+    },
+  };
+}
