@@ -200,6 +200,7 @@ describe('list routes', () => {
     ['starting with "-"', '-acme'],
     ['starting with "."', '.acme'],
     ['65 characters', 'p'.repeat(65)],
+    ['of 300 characters (past the default parameter length of Fastify)', 'p'.repeat(300)],
     ['with a space', 'ac%20me'],
     ['with a non-ASCII letter', encodeURIComponent('acmé')],
     ['with a percent-encoded slash', 'acme%2Feu'],

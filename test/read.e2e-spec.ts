@@ -47,6 +47,7 @@ describe('GET /ingest/:id', () => {
     ['a UUID without dashes', uuidv7().replace(/-/g, '')],
     ['a UUID with braces', `%7B${uuidv7()}%7D`],
     ['a long string', 'x'.repeat(90)],
+    ['a string past the default parameter length of Fastify (100)', 'x'.repeat(300)],
     ['SQL', encodeURIComponent("' OR 1=1 --")],
     ['percent-encoded unicode', encodeURIComponent('日本')],
   ])('answers 404 problem+json for a string that is not a UUIDv7: %s', async (_case, id) => {
