@@ -21,7 +21,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     return503OnClosing: true,
     // Fastify answers 414 past 100 characters; the contract wants 404 (id) or 400 (partner id).
     // Node's 16 KiB header limit bounds the request line anyway.
-    maxParamLength: 16 * 1024,
+    routerOptions: { maxParamLength: 16 * 1024 },
   });
 }
 

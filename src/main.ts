@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -17,10 +18,11 @@ async function bootstrap(): Promise<void> {
     logger: false,
   });
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
-  app.useLogger(nestLogLevels(config.get('LOG_LEVEL', { infer: true })));
+  app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(config.get('LOG_LEVEL', { infer: true })) }));
   configureApp(app);
   installGracefulShutdown(app, config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }));
   await app.listen({ port: config.get('PORT', { infer: true }), host: config.get('HOST', { infer: true }) });
+  new Logger('Bootstrap').log(`listening on ${await app.getUrl()} (${config.get('DATABASE_URL', { infer: true })})`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -5,6 +5,14 @@ import { createTestDatabase, TestDatabase } from './support/test-app';
 
 jest.setTimeout(60000);
 
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function ingest(url: string, payload: object): Promise<Response> {
   return fetch(`${url}/ingest`, {
     method: 'POST',
@@ -40,13 +48,17 @@ describe('the service as a process', () => {
     expect(service.output()).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
-  it('starts on the embedded default: a SQLite file under data/ in the working directory', async () => {
+  it('starts on the embedded default: a SQLite file under data/ in the working directory, logging at info', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), DATABASE_URL: '' };
+    const env = { PORT: String(port), DATABASE_URL: '', LOG_LEVEL: '' };
     service = startService(env, database.path.replace(/\/ingestion\.sqlite$/, ''));
     await waitUntilReady(service);
-    expect((await ingest(service.url, { a: 1 })).status).toBe(201);
+    const created = await ingest(service.url, { a: 1 });
+    expect(created.status).toBe(201);
     expect(existsSync(database.path.replace(/ingestion\.sqlite$/, 'data/ingestion.sqlite'))).toBe(true);
+    expect(service.output()).toContain(`listening on http://`);
+    const { id } = (await created.json()) as { id: string };
+    await waitFor(() => service!.output().includes(`data ingested id=${id}`));
   });
 
   it('keeps a record answered with 201 when the process is killed right after the response', async () => {
