@@ -3,7 +3,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
 import { databaseOptions } from './config/database.options';
+import { loggerOptions } from './config/logger.options';
 import type { Environment } from './config/environment';
 import { validateEnvironment } from './config/validate-environment';
 import { HealthModule } from './health/health.module';
@@ -33,6 +35,11 @@ export class AppModule {
               DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
               SQLITE_BUSY_TIMEOUT_MS: config.get('SQLITE_BUSY_TIMEOUT_MS', { infer: true }),
             }),
+        }),
+        LoggerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<Environment, true>) =>
+            loggerOptions(config.get('LOG_LEVEL', { infer: true })),
         }),
         CqrsModule.forRoot(),
         IngestionModule,

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import type { Environment } from './config/environment';
-import { nestLogLevels } from './config/log-levels';
 import { InvalidEnvironmentError } from './config/validate-environment';
 import { installGracefulShutdown } from './graceful-shutdown';
 
@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
     logger: false,
   });
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
-  app.useLogger(new ConsoleLogger({ logLevels: nestLogLevels(config.get('LOG_LEVEL', { infer: true })) }));
+  app.useLogger(app.get(PinoLogger));
   configureApp(app);
   installGracefulShutdown(app, config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }));
   await app.listen({ port: config.get('PORT', { infer: true }), host: config.get('HOST', { infer: true }) });
