@@ -23,10 +23,11 @@ export class IngestedDataMapper {
   }
 
   static toDomain(row: IngestedDataRow): IngestedData {
+    // Stored values were validated on the way in: restoring them checks nothing again.
     return IngestedData.reconstitute({
-      id: DataId.create(row.id),
-      partnerId: PartnerId.create(row.partner_id),
-      timestamp: Timestamp.parse(row.timestamp),
+      id: DataId.restore(row.id),
+      partnerId: PartnerId.restore(row.partner_id),
+      timestamp: Timestamp.restore(row.timestamp),
       payload: Payload.fromJson(row.payload),
     });
   }
