@@ -20,6 +20,8 @@ const ANCHOR = path.join(WORK, 'limit');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100000);
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 1000);
+const BATCH_CONNECTIONS = Number(process.env.BENCH_BATCH_CONNECTIONS ?? 4);
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
 function prepareAnchor() {
@@ -76,6 +78,7 @@ async function measure(server, label, options) {
     server: server.name,
     route: label,
     rps: Math.round(result.requests.average),
+    exactRps: result.requests.total / DURATION,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
@@ -173,6 +176,19 @@ async function main() {
       const id = await ingestOne(server);
       rows.push(await measure(server, 'GET /ingest/:id', { path: `/ingest/${id}` }));
     }
+    // Batches (the service only): records/s against the service's own single-record POST rate.
+    const batch = JSON.stringify({
+      records: Array.from({ length: BATCH_SIZE }, (_, i) => ({ partner_id: `p${i % 10}`, payload: PAYLOAD })),
+    });
+    rows.push(
+      await measure(service, 'POST /ingest/batch', {
+        path: '/ingest/batch',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: batch,
+        connections: BATCH_CONNECTIONS,
+      }),
+    );
   } finally {
     await Promise.all(servers.map(stop));
   }
@@ -224,6 +240,12 @@ async function main() {
         (a.errors + b.errors > 0 ? ` | errors limit ${a.errors} service ${b.errors}` : ''),
     );
   }
+  const single = rows.find((r) => r.route === 'POST /ingest' && r.server === 'service');
+  const batched = rows.find((r) => r.route === 'POST /ingest/batch');
+  console.log(
+    `POST /ingest/batch (${BATCH_SIZE} records, ${BATCH_CONNECTIONS} connections): ${batched.exactRps.toFixed(1)} req/s = ${Math.round(batched.exactRps * BATCH_SIZE)} records/s, p99 ${batched.p99} ms | single POST ${Math.round(single.exactRps)} records/s | ${((batched.exactRps * BATCH_SIZE) / single.exactRps).toFixed(1)}x` +
+      (batched.errors > 0 ? ` | errors ${batched.errors}` : ''),
+  );
   for (const row of listRows)
     console.log(
       `${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`,

@@ -34,11 +34,14 @@ export function createFastifyAdapter(): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): void {
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const ingestBodyLimit = ingestBodyLimitFor(config.get('MAX_PAYLOAD_BYTES', { infer: true }));
+  const bodyLimits: Record<string, number> = {
+    '/ingest': ingestBodyLimitFor(config.get('MAX_PAYLOAD_BYTES', { infer: true })),
+    '/ingest/batch': config.get('MAX_BATCH_BYTES', { infer: true }),
+  };
 
   registerJsonBodyParser(fastify);
   fastify.addHook('onRoute', (route) => {
-    if (route.url === '/ingest' && [route.method].flat().includes('POST')) route.bodyLimit = ingestBodyLimit;
+    if (route.url in bodyLimits && [route.method].flat().includes('POST')) route.bodyLimit = bodyLimits[route.url];
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -2,11 +2,13 @@ import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { resolve } from 'node:path';
 import { IngestedDataOrmEntity } from '../ingestion/infrastructure/persistence/ingested-data.orm-entity';
+import { IdempotencyKeyOrmEntity } from '../ingestion/infrastructure/persistence/idempotency-key.orm-entity';
 import { CreateIngestedData1764403200000 } from '../ingestion/infrastructure/persistence/migrations/1764403200000-create-ingested-data';
+import { CreateIdempotencyKeys1764489600000 } from '../ingestion/infrastructure/persistence/migrations/1764489600000-create-idempotency-keys';
 import type { Environment } from './environment';
 
-export const ENTITIES = [IngestedDataOrmEntity];
-export const MIGRATIONS = [CreateIngestedData1764403200000];
+export const ENTITIES = [IngestedDataOrmEntity, IdempotencyKeyOrmEntity];
+export const MIGRATIONS = [CreateIngestedData1764403200000, CreateIdempotencyKeys1764489600000];
 
 /** `sqlite:./data/x.sqlite`, `sqlite:/abs/x.sqlite` or `sqlite:///abs/x.sqlite` → a file path. */
 export function sqlitePath(databaseUrl: string): string {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -33,6 +33,24 @@ export class Environment {
   @Min(2)
   @Max(64 * 1024 * 1024)
   MAX_PAYLOAD_BYTES = 262_144;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_BATCH_RECORDS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(256 * 1024 * 1024)
+  MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+  /** Hours an Idempotency-Key is remembered; fractions allowed. */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  IDEMPOTENCY_TTL_HOURS = 24;
 
   @Type(() => Number)
   @IsInt()

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { IngestDataBatchHandler } from './application/commands/ingest-data-batch.handler';
 import { IngestDataHandler } from './application/commands/ingest-data.handler';
+import { IngestionCommitter } from './application/commands/ingestion.committer';
+import { PurgeExpiredIdempotencyKeysHandler } from './application/commands/purge-expired-idempotency-keys.handler';
 import { PublishDataIngestedHandler } from './application/commands/publish-data-ingested.handler';
 import { CountUnhandledExceptionsListener } from './application/events/count-unhandled-exceptions.listener';
 import { LogDataIngestedHandler } from './application/events/log-data-ingested.handler';
@@ -11,7 +14,9 @@ import { GetDataByIdHandler } from './application/queries/get-data-by-id.handler
 import { GetDataByPartnerIdHandler } from './application/queries/get-data-by-partner-id.handler';
 import { IngestionSaga } from './application/sagas/ingestion.saga';
 import { DataRepository } from './domain/data.repository';
+import { IdempotencyPolicy } from './domain/idempotency.policy';
 import { IngestedDataFactory } from './domain/ingested-data.factory';
+import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
 import { TypeOrmDataRepository } from './infrastructure/persistence/typeorm-data.repository';
@@ -30,8 +35,19 @@ const MAX_PAYLOAD_DEPTH = 32;
         new IngestedDataFactory({
           maxBytes: config.get('MAX_PAYLOAD_BYTES', { infer: true }),
           maxDepth: MAX_PAYLOAD_DEPTH,
+          maxBatchRecords: config.get('MAX_BATCH_RECORDS', { infer: true }),
         }),
     },
+    {
+      provide: IdempotencyPolicy,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) =>
+        new IdempotencyPolicy(config.get('IDEMPOTENCY_TTL_HOURS', { infer: true })),
+    },
+    IngestionCommitter,
+    IngestDataBatchHandler,
+    PurgeExpiredIdempotencyKeysHandler,
+    IdempotencyKeyPurgeScheduler,
     { provide: DataRepository, useClass: TypeOrmDataRepository },
     InProcessIntegrationEventPublisher,
     { provide: IntegrationEventPublisher, useExisting: InProcessIntegrationEventPublisher },

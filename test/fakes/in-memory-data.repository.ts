@@ -1,6 +1,7 @@
 import { DataId } from '../../src/ingestion/domain/data-id.value-object';
 import { DataListCriteria } from '../../src/ingestion/domain/data-list.criteria';
 import { DataRepository, StoredDataSummary } from '../../src/ingestion/domain/data.repository';
+import { ClaimOutcome, IdempotencyClaim } from '../../src/ingestion/domain/idempotency.claim';
 import { IngestedData } from '../../src/ingestion/domain/ingested-data.aggregate';
 import { UnknownCursorError } from '../../src/ingestion/domain/ingestion.errors';
 import { PartnerId } from '../../src/ingestion/domain/partner-id.value-object';
@@ -30,6 +31,7 @@ export class InMemoryDataRepository extends DataRepository {
   static readonly DEFAULT_CHUNK_SIZE = 1000;
 
   private readonly rows: StoredRow[] = [];
+  private readonly claims = new Map<string, IdempotencyClaim>();
   private lastSeq = 0;
   private readonly chunkSize: number;
 
@@ -42,17 +44,8 @@ export class InMemoryDataRepository extends DataRepository {
   }
 
   async save(data: IngestedData): Promise<void> {
-    if (this.has(data.id.value)) {
-      throw new Error(`duplicate key: a record with id '${data.id.value}' already exists`);
-    }
-    this.lastSeq += 1;
-    this.rows.push({
-      seq: this.lastSeq,
-      id: data.id.value,
-      partnerId: data.partnerId.value,
-      timestamp: data.timestamp.value,
-      payloadJson: data.payload.json,
-    });
+    if (this.has(data.id.value)) throw duplicateKey(data.id.value);
+    this.insert(data);
   }
 
   async findById(id: DataId): Promise<IngestedData | null> {
@@ -91,9 +84,45 @@ export class InMemoryDataRepository extends DataRepository {
     }
   }
 
-  /** Saves the records one after the other, in the order given. */
-  async saveAll(records: IngestedData[]): Promise<void> {
-    for (const record of records) await this.save(record);
+  /**
+   * All or nothing, with the claim when there is one: the SQL adapter's semantics, in memory.
+   * Synchronous from the claim check to the last row, as the adapter's transaction is: two
+   * concurrent calls with one key cannot both get past the check, and a duplicate id (stored
+   * or repeated in `records`) is found before anything is written.
+   */
+  async saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
+    if (claim) {
+      const stored = this.claims.get(claimId(claim));
+      if (stored && stored.expiresAt.value > claim.createdAt.value) {
+        return stored.fingerprint === claim.fingerprint
+          ? { kind: 'replay', response: stored.response }
+          : { kind: 'mismatch' };
+      }
+    }
+    const ids = new Set<string>();
+    for (const record of records) {
+      if (this.has(record.id.value) || ids.has(record.id.value)) throw duplicateKey(record.id.value);
+      ids.add(record.id.value);
+    }
+    for (const record of records) this.insert(record);
+    if (claim) this.claims.set(claimId(claim), claim);
+    return { kind: 'saved' };
+  }
+
+  async purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
+    const expired = [...this.claims].filter(([, claim]) => claim.expiresAt.value <= now.value).slice(0, limit);
+    for (const [id] of expired) this.claims.delete(id);
+    return expired.length;
+  }
+
+  /** Stored idempotency claims (a synchronous look for assertions). */
+  get claimCount(): number {
+    return this.claims.size;
+  }
+
+  /** The claim stored under this scope and key, live or expired (a synchronous look for assertions). */
+  claimFor(scope: string, key: string): IdempotencyClaim | undefined {
+    return this.claims.get(`${scope}\n${key}`);
   }
 
   /** Number of stored records (a synchronous look for assertions). */
@@ -104,6 +133,17 @@ export class InMemoryDataRepository extends DataRepository {
   /** Whether a record with this id is stored (a synchronous look for assertions). */
   has(id: string): boolean {
     return this.rows.some((row) => row.id === id);
+  }
+
+  private insert(data: IngestedData): void {
+    this.lastSeq += 1;
+    this.rows.push({
+      seq: this.lastSeq,
+      id: data.id.value,
+      partnerId: data.partnerId.value,
+      timestamp: data.timestamp.value,
+      payloadJson: data.payload.json,
+    });
   }
 
   private seqAfter(criteria: DataListCriteria): number {
@@ -133,4 +173,12 @@ function toSummary(row: StoredRow, criteria: DataListCriteria): StoredDataSummar
   const summary: StoredDataSummary = { id: row.id, partnerId: row.partnerId, timestamp: row.timestamp };
   if (criteria.includePayload) summary.payloadJson = row.payloadJson;
   return summary;
+}
+
+function duplicateKey(id: string): Error {
+  return new Error(`duplicate key: a record with id '${id}' already exists`);
+}
+
+function claimId(claim: IdempotencyClaim): string {
+  return `${claim.scope}\n${claim.key.value}`;
 }

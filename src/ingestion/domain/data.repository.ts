@@ -1,6 +1,8 @@
 import { DataId } from './data-id.value-object';
 import { DataListCriteria } from './data-list.criteria';
+import { ClaimOutcome, IdempotencyClaim } from './idempotency.claim';
 import { IngestedData } from './ingested-data.aggregate';
+import { Timestamp } from './timestamp.value-object';
 
 /** One row of a list, in storage terms; `payloadJson` only when the criteria ask for it. */
 export interface StoredDataSummary {
@@ -16,6 +18,18 @@ export interface StoredDataSummary {
  */
 export abstract class DataRepository {
   abstract save(data: IngestedData): Promise<void>;
+
+  /**
+   * Saves the records (one or many) in one transaction, together with the idempotency
+   * claim when there is one: either both are committed or neither. With a claim, a live
+   * claim already stored under the same scope and key wins, and nothing is saved (see
+   * `ClaimOutcome`); an expired one is replaced. Concurrent claims on one key resolve to
+   * exactly one `saved`, across processes too (a unique constraint on scope and key).
+   */
+  abstract saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome>;
+
+  /** Deletes up to `limit` claims that expired before `now`; resolves to how many. */
+  abstract purgeExpiredClaims(now: Timestamp, limit: number): Promise<number>;
 
   abstract findById(id: DataId): Promise<IngestedData | null>;
 

@@ -2,7 +2,13 @@ import { PayloadMother } from '../../../test/mothers/payload.mother';
 import { DataIngested } from './data-ingested.event';
 import { IngestedData } from './ingested-data.aggregate';
 import { IngestedDataFactory } from './ingested-data.factory';
-import { InvalidPartnerIdError, InvalidPayloadError, PayloadTooLargeError } from './ingestion.errors';
+import {
+  IngestionError,
+  InvalidBatchError,
+  InvalidPartnerIdError,
+  InvalidPayloadError,
+  PayloadTooLargeError,
+} from './ingestion.errors';
 import { DEFAULT_PAYLOAD_LIMITS, PayloadLimits } from './payload.value-object';
 
 const RECEIVED_AT = new Date('2026-11-29T10:31:05.123Z');
@@ -102,4 +108,167 @@ describe('IngestedDataFactory', () => {
       expect.objectContaining({ field: `records[3].${field}` }),
     );
   });
+
+  describe('createBatch', () => {
+    const strict = { maxBytes: 20, maxDepth: 2, maxBatchRecords: 3 };
+
+    it('builds every record, in request order, each raising its DataIngested', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+
+      const records = factory.createBatch([
+        { partnerId: 'acme', payload: { n: 0 } },
+        { partnerId: 'globex', payload: { n: 1 } },
+        { partnerId: 'acme', payload: { n: 2 } },
+      ]);
+
+      expect(records).toHaveLength(3);
+      expect(records.map((record) => record.partnerId.value)).toEqual(['acme', 'globex', 'acme']);
+      expect(records.map((record) => record.payload.json)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+      for (const record of records) {
+        expect(record).toBeInstanceOf(IngestedData);
+        expect(record.getUncommittedEvents()).toEqual([
+          new DataIngested(record.id.value, record.partnerId.value, '2026-11-29T10:31:05.123Z'),
+        ]);
+      }
+    });
+
+    it('gives every record a fresh id, ascending in request order', () => {
+      const records = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock).createBatch(
+        Array.from({ length: 5 }, () => ({ partnerId: 'acme', payload: {} })),
+      );
+
+      const ids = records.map((record) => record.id.value);
+      expect(new Set(ids).size).toBe(5);
+      expect([...ids].sort()).toEqual(ids);
+    });
+
+    it('stamps every record of a batch with one receive time, read once', () => {
+      const clock = jest
+        .fn<Date, []>()
+        .mockReturnValueOnce(new Date('2026-01-01T00:00:00.000Z'))
+        .mockReturnValue(new Date('2026-06-30T23:59:59.999Z'));
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, clock);
+
+      const records = factory.createBatch([
+        { partnerId: 'acme', payload: {} },
+        { partnerId: 'acme', payload: {} },
+        { partnerId: 'acme', payload: {} },
+      ]);
+
+      expect(records.map((record) => record.timestamp.value)).toEqual([
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-01T00:00:00.000Z',
+      ]);
+      expect(clock).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps each payload as the partner wrote it, when the text is given', () => {
+      const payloadText = '{ "b": 1, "2": "two", "a": 3 }';
+
+      const [record] = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock).createBatch([
+        { partnerId: 'acme', payload: JSON.parse(payloadText), payloadText },
+      ]);
+
+      expect(record.payload.json).toBe('{"b":1,"2":"two","a":3}');
+    });
+
+    it('accepts from 1 up to maxBatchRecords records', () => {
+      const factory = new IngestedDataFactory(strict, fixedClock);
+      const input = { partnerId: 'acme', payload: {} };
+
+      expect(factory.createBatch([input])).toHaveLength(1);
+      expect(factory.createBatch([input, input, input])).toHaveLength(3);
+    });
+
+    it.each([
+      ['no records', 0],
+      ['one record more than maxBatchRecords', 4],
+    ])('rejects %s as a whole, naming records as the field', (_case, count) => {
+      const factory = new IngestedDataFactory(strict, fixedClock);
+      const inputs = Array.from({ length: count }, () => ({ partnerId: 'acme', payload: {} }));
+
+      const error = batchErrorOf(() => factory.createBatch(inputs));
+
+      expect(error.field).toBe('records');
+      expect(error.errors).toEqual([{ field: 'records', message: expect.stringContaining('1 to 3') }]);
+      expect(error.errors[0].message).toContain(`not ${count}`);
+    });
+
+    it('allows 1000 records by default and no more', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+      const inputs = Array.from({ length: 1001 }, (_, n) => ({ partnerId: 'acme', payload: { n } }));
+
+      expect(factory.createBatch(inputs.slice(0, 1000))).toHaveLength(1000);
+      expect(batchErrorOf(() => factory.createBatch(inputs)).errors).toEqual([
+        { field: 'records', message: expect.stringContaining('1 to 1000') },
+      ]);
+    });
+
+    it('reports every invalid field of every record at once, named after its record', () => {
+      const factory = new IngestedDataFactory(strict, fixedClock);
+
+      const error = batchErrorOf(() =>
+        factory.createBatch([
+          { partnerId: 'a/b', payload: {} },
+          { partnerId: 'acme', payload: {} },
+          { partnerId: undefined, payload: [1] },
+        ]),
+      );
+
+      expect(error.errors.map((problem) => problem.field)).toEqual([
+        'records[0].partner_id',
+        'records[2].partner_id',
+        'records[2].payload',
+      ]);
+      for (const problem of error.errors) expect(problem.message).toEqual(expect.any(String));
+      expect(error.errors[2].message).toContain('records[2].payload');
+      expect(error.field).toBe('records[0].partner_id');
+      expect(error.message).toContain('3 problem(s)');
+    });
+
+    it.each([
+      ['a too deep payload', PayloadMother.nestedObjects(3), 'records[1].payload'],
+      ['a too large payload', PayloadMother.ofSerializedBytes(21), 'records[1].payload'],
+      ['a non-object payload', 'text', 'records[1].payload'],
+      ['a null payload', null, 'records[1].payload'],
+    ])('rejects the whole batch for %s in one record', (_case, payload, field) => {
+      const factory = new IngestedDataFactory(strict, fixedClock);
+
+      const error = batchErrorOf(() =>
+        factory.createBatch([
+          { partnerId: 'acme', payload: {} },
+          { partnerId: 'acme', payload },
+          { partnerId: 'acme', payload: {} },
+        ]),
+      );
+
+      expect(error.errors).toEqual([{ field, message: expect.any(String) }]);
+    });
+
+    it('is a domain error with a stable code', () => {
+      const error = batchErrorOf(() => new IngestedDataFactory(strict, fixedClock).createBatch([]));
+
+      expect(error).toBeInstanceOf(IngestionError);
+      expect(error.code).toBe('invalid-batch');
+    });
+
+    it('passes on a failure that is not a validation error instead of reporting it as a field', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+
+      expect(() => factory.createBatch([{ partnerId: 'acme', payload: { a: 'x' }, payloadText: '{ "a": "x' }])).toThrow(
+        SyntaxError,
+      );
+    });
+  });
 });
+
+function batchErrorOf(build: () => unknown): InvalidBatchError {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof InvalidBatchError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidBatchError, but nothing was thrown');
+}

@@ -2,6 +2,7 @@ import { DataId } from './data-id.value-object';
 import { IngestedData } from './ingested-data.aggregate';
 import { PartnerId } from './partner-id.value-object';
 import { DEFAULT_PAYLOAD_LIMITS, Payload, PayloadLimits } from './payload.value-object';
+import { BatchFieldError, IngestionError, InvalidBatchError } from './ingestion.errors';
 import { Timestamp } from './timestamp.value-object';
 
 export interface IngestDataInput {
@@ -11,15 +12,49 @@ export interface IngestDataInput {
   payloadText?: string;
 }
 
+export interface IngestionLimits extends PayloadLimits {
+  /** Most records in one batch (default 1000). */
+  maxBatchRecords?: number;
+}
+
+const DEFAULT_MAX_BATCH_RECORDS = 1000;
+
 /**
  * The one place a new record is built: validates through the value objects, assigns a
  * fresh id and the receive time. `fieldPrefix` lets a caller name the record in errors.
  */
 export class IngestedDataFactory {
   constructor(
-    private readonly limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+    private readonly limits: IngestionLimits = DEFAULT_PAYLOAD_LIMITS,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * All records of a batch, or none: every invalid field of every record is reported at
+   * once (`records[3].payload`), then `InvalidBatchError` is thrown. One receive time for all.
+   */
+  createBatch(inputs: readonly IngestDataInput[]): IngestedData[] {
+    const maxRecords = this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    if (inputs.length === 0 || inputs.length > maxRecords) {
+      throw new InvalidBatchError([
+        { field: 'records', message: `records must hold 1 to ${maxRecords} records, not ${inputs.length}.` },
+      ]);
+    }
+    const timestamp = Timestamp.fromDate(this.clock());
+    const errors: BatchFieldError[] = [];
+    const records: IngestedData[] = [];
+    inputs.forEach((input, index) => {
+      const prefix = `records[${index}].`;
+      const partnerId = collect(errors, () => PartnerId.create(input.partnerId, `${prefix}partner_id`));
+      const payload = collect(errors, () =>
+        Payload.create(input.payload, this.limits, `${prefix}payload`, input.payloadText),
+      );
+      if (partnerId && payload)
+        records.push(IngestedData.ingest({ id: DataId.generate(), partnerId, payload, timestamp }));
+    });
+    if (errors.length > 0) throw new InvalidBatchError(errors);
+    return records;
+  }
 
   create(input: IngestDataInput, fieldPrefix = ''): IngestedData {
     const partnerId = PartnerId.create(input.partnerId, `${fieldPrefix}partner_id`);
@@ -30,5 +65,15 @@ export class IngestedDataFactory {
       payload,
       timestamp: Timestamp.fromDate(this.clock()),
     });
+  }
+}
+
+function collect<T>(errors: BatchFieldError[], build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof IngestionError)) throw error;
+    errors.push({ field: error.field ?? 'records', message: error.message });
+    return undefined;
   }
 }

@@ -69,3 +69,34 @@ export class UnknownCursorError extends IngestionError {
     super(`No record with id '${id}' to continue after.`, 'after');
   }
 }
+
+export class InvalidIdempotencyKeyError extends IngestionError {
+  readonly code = 'invalid-idempotency-key';
+
+  constructor(message: string) {
+    super(message, 'Idempotency-Key');
+  }
+}
+
+/** The key was already used, within its scope, for a different request. */
+export class IdempotencyKeyReusedError extends IngestionError {
+  readonly code = 'idempotency-key-reused';
+
+  constructor() {
+    super('This Idempotency-Key was already used with a different request; use a new key for a new request.');
+  }
+}
+
+export interface BatchFieldError {
+  field: string;
+  message: string;
+}
+
+/** A batch with one or more invalid records, or with too few or too many: nothing of it is stored. */
+export class InvalidBatchError extends IngestionError {
+  readonly code = 'invalid-batch';
+
+  constructor(readonly errors: BatchFieldError[]) {
+    super(`The batch is not valid: ${errors.length} problem(s); nothing was stored.`, errors[0]?.field);
+  }
+}

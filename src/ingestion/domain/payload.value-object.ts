@@ -78,16 +78,22 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Iterative, and stops at the first container past the limit: no deep recursion on hostile input. */
-function exceedsDepth(root: object, maxDepth: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (depth > maxDepth) return true;
-    const children = Array.isArray(node) ? node : Object.values(node as object);
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+/**
+ * Recursion is bounded by `maxDepth` (it stops at the first container past the limit), so
+ * hostile nesting cannot exhaust the stack; no intermediate arrays are built.
+ */
+function exceedsDepth(node: object, maxDepth: number, depth = 1): boolean {
+  if (depth > maxDepth) return true;
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      if (typeof child === 'object' && child !== null && exceedsDepth(child as object, maxDepth, depth + 1))
+        return true;
     }
+    return false;
+  }
+  for (const key in node) {
+    const child = (node as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && exceedsDepth(child, maxDepth, depth + 1)) return true;
   }
   return false;
 }

@@ -1,12 +1,17 @@
 import { Command } from '@nestjs/cqrs';
 import type { DataReceiptView } from '../views/data-receipt.view';
+import type { IngestionResult } from '../views/ingestion.result';
 
-export class IngestDataCommand extends Command<DataReceiptView> {
-  /** `payloadText`: the payload as the partner wrote it, when the transport has it (keeps key order). */
+export class IngestDataCommand extends Command<IngestionResult<DataReceiptView>> {
+  /**
+   * @param payloadText the payload as the partner wrote it, when the transport has it (keeps key order)
+   * @param idempotencyKey the request's Idempotency-Key, if it sent one
+   */
   constructor(
     readonly partnerId: unknown,
     readonly payload: unknown,
     readonly payloadText?: string,
+    readonly idempotencyKey?: string,
   ) {
     super();
   }

@@ -5,11 +5,19 @@ import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.re
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataIngested } from '../../domain/data-ingested.event';
+import { DataRepository } from '../../domain/data.repository';
+import { IdempotencyPolicy } from '../../domain/idempotency.policy';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { IngestedDataFactory } from '../../domain/ingested-data.factory';
-import { InvalidPartnerIdError, PayloadTooLargeError } from '../../domain/ingestion.errors';
+import {
+  IdempotencyKeyReusedError,
+  InvalidIdempotencyKeyError,
+  InvalidPartnerIdError,
+  PayloadTooLargeError,
+} from '../../domain/ingestion.errors';
 import { IngestDataCommand } from './ingest-data.command';
 import { IngestDataHandler } from './ingest-data.handler';
+import { IngestionCommitter } from './ingestion.committer';
 
 const RECEIVED_AT = '2026-11-29T10:31:05.123Z';
 
@@ -47,6 +55,9 @@ describe('IngestDataHandler', () => {
   let subscription: Subscription;
   const factory = new IngestedDataFactory({ maxBytes: 1_000, maxDepth: 32 }, () => new Date(RECEIVED_AT));
 
+  const handlerWith = (repository: DataRepository): IngestDataHandler =>
+    new IngestDataHandler(factory, new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24)));
+
   beforeEach(async () => {
     moduleRef = await Test.createTestingModule({ imports: [CqrsModule.forRoot()] }).compile();
     publisher = moduleRef.get(EventPublisher);
@@ -59,13 +70,14 @@ describe('IngestDataHandler', () => {
     await moduleRef.close();
   });
 
-  it('saves the record and returns a receipt in wire shape', async () => {
+  it('saves the record and returns a receipt in wire shape, not marked as a replay', async () => {
     const repository = new InMemoryDataRepository();
-    const handler = new IngestDataHandler(factory, repository, publisher);
     const payload = PayloadMother.reading();
 
-    const receipt = await handler.execute(new IngestDataCommand('acme', payload));
+    const result = await handlerWith(repository).execute(new IngestDataCommand('acme', payload));
 
+    expect(result.replayed).toBe(false);
+    const receipt = result.view;
     expect(Object.keys(receipt).sort()).toEqual(['id', 'partner_id', 'timestamp']);
     expect(receipt).toEqual({ id: expect.any(String), partner_id: 'acme', timestamp: RECEIVED_AT });
     expect(DataId.isValid(receipt.id)).toBe(true);
@@ -73,21 +85,33 @@ describe('IngestDataHandler', () => {
     expect(stored?.partnerId.value).toBe('acme');
     expect(stored?.timestamp.value).toBe(RECEIVED_AT);
     expect(stored?.payload.json).toBe(JSON.stringify(payload));
+    expect(repository.claimCount).toBe(0);
+  });
+
+  it('stores the payload text the partner wrote, key order included', async () => {
+    const repository = new InMemoryDataRepository();
+    const payloadText = '{ "b": 1, "2": "two", "a": {"10": 0, "1": 1} }';
+
+    const { view } = await handlerWith(repository).execute(
+      new IngestDataCommand('acme', JSON.parse(payloadText), payloadText),
+    );
+
+    const stored = await repository.findById(DataId.create(view.id));
+    expect(stored?.payload.json).toBe('{"b":1,"2":"two","a":{"10":0,"1":1}}');
   });
 
   it('publishes one DataIngested for the saved record', async () => {
     const repository = new InMemoryDataRepository();
-    const handler = new IngestDataHandler(factory, repository, publisher);
 
-    const receipt = await handler.execute(new IngestDataCommand('acme', { a: 1 }));
+    const { view } = await handlerWith(repository).execute(new IngestDataCommand('acme', { a: 1 }));
 
-    expect(published).toEqual([new DataIngested(receipt.id, 'acme', RECEIVED_AT)]);
+    expect(published).toEqual([new DataIngested(view.id, 'acme', RECEIVED_AT)]);
     expect(published[0]).toBeInstanceOf(DataIngested);
   });
 
   it('publishes only once the save has resolved, when the record is already stored', async () => {
     const repository = new HeldSaveDataRepository();
-    const handler = new IngestDataHandler(factory, repository, publisher);
+    const handler = handlerWith(repository);
     const storedWhenPublished: boolean[] = [];
     subscription.add(
       moduleRef.get(EventBus).subscribe((event) => {
@@ -103,17 +127,18 @@ describe('IngestDataHandler', () => {
     expect(repository.size).toBe(0);
 
     repository.release();
-    const receipt = await execution;
+    const { view } = await execution;
 
-    expect(published).toEqual([new DataIngested(receipt.id, 'acme', RECEIVED_AT)]);
+    expect(published).toEqual([new DataIngested(view.id, 'acme', RECEIVED_AT)]);
     expect(storedWhenPublished).toEqual([true]);
   });
 
   it('publishes nothing and passes the error on when the save fails', async () => {
     const failure = new Error('disk full');
-    const handler = new IngestDataHandler(factory, new FailingDataRepository(failure), publisher);
 
-    await expect(handler.execute(new IngestDataCommand('acme', { a: 1 }))).rejects.toBe(failure);
+    await expect(
+      handlerWith(new FailingDataRepository(failure)).execute(new IngestDataCommand('acme', { a: 1 })),
+    ).rejects.toBe(failure);
     await flushPromises();
 
     expect(published).toEqual([]);
@@ -121,7 +146,7 @@ describe('IngestDataHandler', () => {
 
   it('rejects invalid input with the domain error, saving and publishing nothing', async () => {
     const repository = new InMemoryDataRepository();
-    const handler = new IngestDataHandler(factory, repository, publisher);
+    const handler = handlerWith(repository);
 
     await expect(handler.execute(new IngestDataCommand('not/valid', { a: 1 }))).rejects.toBeInstanceOf(
       InvalidPartnerIdError,
@@ -136,10 +161,10 @@ describe('IngestDataHandler', () => {
 
   it('gives each record its own id and event', async () => {
     const repository = new InMemoryDataRepository();
-    const handler = new IngestDataHandler(factory, repository, publisher);
+    const handler = handlerWith(repository);
 
-    const first = await handler.execute(new IngestDataCommand('acme', { n: 1 }));
-    const second = await handler.execute(new IngestDataCommand('globex', { n: 2 }));
+    const { view: first } = await handler.execute(new IngestDataCommand('acme', { n: 1 }));
+    const { view: second } = await handler.execute(new IngestDataCommand('globex', { n: 2 }));
 
     expect(second.id > first.id).toBe(true);
     expect(repository.size).toBe(2);
@@ -147,6 +172,79 @@ describe('IngestDataHandler', () => {
       new DataIngested(first.id, 'acme', RECEIVED_AT),
       new DataIngested(second.id, 'globex', RECEIVED_AT),
     ]);
+  });
+
+  describe('with an Idempotency-Key', () => {
+    it('saves the record with its key the first time', async () => {
+      const repository = new InMemoryDataRepository();
+
+      const result = await handlerWith(repository).execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+
+      expect(result.replayed).toBe(false);
+      expect(repository.size).toBe(1);
+      expect(repository.claimCount).toBe(1);
+      expect(published).toEqual([new DataIngested(result.view.id, 'acme', RECEIVED_AT)]);
+    });
+
+    it('answers a retry with the first receipt, saving and publishing nothing more', async () => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+      const first = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+
+      const retry = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      await flushPromises();
+
+      expect(retry).toEqual({ view: first.view, replayed: true });
+      expect(repository.size).toBe(1);
+      expect(published).toEqual([new DataIngested(first.view.id, 'acme', RECEIVED_AT)]);
+    });
+
+    it('refuses the same key with another payload, saving and publishing nothing more', async () => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+      await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+
+      await expect(handler.execute(new IngestDataCommand('acme', { a: 2 }, undefined, 'key-1'))).rejects.toBeInstanceOf(
+        IdempotencyKeyReusedError,
+      );
+      await flushPromises();
+
+      expect(repository.size).toBe(1);
+      expect(published).toHaveLength(1);
+    });
+
+    it('keeps keys apart per partner', async () => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+
+      const acme = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      const globex = await handler.execute(new IngestDataCommand('globex', { a: 2 }, undefined, 'key-1'));
+
+      expect(acme.replayed).toBe(false);
+      expect(globex.replayed).toBe(false);
+      expect(globex.view.id).not.toBe(acme.view.id);
+      expect(repository.size).toBe(2);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['too long', 'k'.repeat(256)],
+      ['not printable', 'key\n1'],
+    ])('rejects an invalid (%s) key before looking at the body', async (_case, key) => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+
+      await expect(handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, key))).rejects.toBeInstanceOf(
+        InvalidIdempotencyKeyError,
+      );
+      await expect(handler.execute(new IngestDataCommand('not/valid', [], undefined, key))).rejects.toBeInstanceOf(
+        InvalidIdempotencyKeyError,
+      );
+
+      expect(repository.size).toBe(0);
+      expect(repository.claimCount).toBe(0);
+      expect(published).toEqual([]);
+    });
   });
 });
 

@@ -1,27 +1,26 @@
-import { CommandHandler, EventPublisher, ICommandHandler } from '@nestjs/cqrs';
-import { DataRepository } from '../../domain/data.repository';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { IdempotencyKey } from '../../domain/idempotency-key.value-object';
 import { IngestedDataFactory } from '../../domain/ingested-data.factory';
 import type { DataReceiptView } from '../views/data-receipt.view';
+import type { IngestionResult } from '../views/ingestion.result';
 import { IngestDataCommand } from './ingest-data.command';
+import { IngestionCommitter, receiptOf } from './ingestion.committer';
 
 @CommandHandler(IngestDataCommand)
 export class IngestDataHandler implements ICommandHandler<IngestDataCommand> {
   constructor(
     private readonly factory: IngestedDataFactory,
-    private readonly repository: DataRepository,
-    private readonly publisher: EventPublisher,
+    private readonly committer: IngestionCommitter,
   ) {}
 
-  async execute(command: IngestDataCommand): Promise<DataReceiptView> {
-    const data = this.publisher.mergeObjectContext(
-      this.factory.create({
-        partnerId: command.partnerId,
-        payload: command.payload,
-        payloadText: command.payloadText,
-      }),
-    );
-    await this.repository.save(data);
-    data.commit();
-    return { id: data.id.value, partner_id: data.partnerId.value, timestamp: data.timestamp.value };
+  async execute(command: IngestDataCommand): Promise<IngestionResult<DataReceiptView>> {
+    // The key is checked first: a bad key is a 400 whatever the body.
+    const key = command.idempotencyKey === undefined ? undefined : IdempotencyKey.create(command.idempotencyKey);
+    const data = this.factory.create({
+      partnerId: command.partnerId,
+      payload: command.payload,
+      payloadText: command.payloadText,
+    });
+    return this.committer.commit('ingest', [data], receiptOf(data), key);
   }
 }

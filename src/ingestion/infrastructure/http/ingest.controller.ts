@@ -1,13 +1,18 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IngestDataBatchCommand } from '../../application/commands/ingest-data-batch.command';
 import { IngestDataCommand } from '../../application/commands/ingest-data.command';
 import type { DataListOptions } from '../../application/queries/data-list.options';
 import { GetAllDataQuery } from '../../application/queries/get-all-data.query';
 import { GetDataByIdQuery } from '../../application/queries/get-data-by-id.query';
 import { GetDataByPartnerIdQuery } from '../../application/queries/get-data-by-partner-id.query';
 import type { DataListView } from '../../application/views/data-list.view';
+import type { BatchReceiptView } from '../../application/views/batch-receipt.view';
 import type { DataReceiptView } from '../../application/views/data-receipt.view';
+import type { IngestionResult } from '../../application/views/ingestion.result';
+import { batchRecordsFrom } from './batch-records';
+import { IngestDataBatchDto } from './dto/ingest-data-batch.dto';
 import {
   JSON_CONTENT_TYPE,
   NDJSON_CONTENT_TYPE,
@@ -32,13 +37,29 @@ export class IngestController {
   @HttpCode(201)
   async ingest(
     @Body(RequestValidationPipe) body: IngestDataDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataReceiptView> {
     const payloadText = objectMemberSources(rawJsonBody(request)).get('payload');
-    const receipt = await this.commandBus.execute(new IngestDataCommand(body.partner_id, body.payload, payloadText));
-    void reply.header('location', `/ingest/${receipt.id}`);
-    return receipt;
+    const result = await this.commandBus.execute(
+      new IngestDataCommand(body.partner_id, body.payload, payloadText, idempotencyKey),
+    );
+    void reply.header('location', `/ingest/${result.view.id}`);
+    return answer(result, reply);
+  }
+
+  @Post('batch')
+  @HttpCode(201)
+  async ingestBatch(
+    @Body(RequestValidationPipe) body: IngestDataBatchDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BatchReceiptView> {
+    const records = batchRecordsFrom(body.records, rawJsonBody(request));
+    const result = await this.commandBus.execute(new IngestDataBatchCommand(records, idempotencyKey));
+    return answer(result, reply);
   }
 
   @Get('all')
@@ -69,6 +90,12 @@ export class IngestController {
     const view = await this.queryBus.execute(new GetDataByIdQuery(id));
     void reply.header('content-type', JSON_CONTENT_TYPE).send(recordJson(view));
   }
+}
+
+/** A replayed answer says so (`Idempotent-Replayed: true`); its status and body are the stored ones. */
+function answer<View>(result: IngestionResult<View>, reply: FastifyReply): View {
+  if (result.replayed) void reply.header('idempotent-replayed', 'true');
+  return result.view;
 }
 
 function toListOptions(query: ListDataQueryDto): DataListOptions {

@@ -29,25 +29,43 @@ function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
+/** Where the scan of a container jumps next: a string or a bracket (found by the regex engine, not char by char). */
+const STRUCTURAL = /["{}[\]]/g;
+
 function endOfValue(text: string, start: number): number {
   const first = text[start];
   if (first === '"') return endOfJsonString(text, start);
   if (first === '{' || first === '[') {
     let depth = 0;
-    let i = start;
-    do {
-      const char = text[i];
+    STRUCTURAL.lastIndex = start;
+    for (let match = STRUCTURAL.exec(text); match !== null; match = STRUCTURAL.exec(text)) {
+      const char = match[0];
       if (char === '"') {
-        i = endOfJsonString(text, i);
-        continue;
+        STRUCTURAL.lastIndex = endOfJsonString(text, match.index);
+      } else if (char === '{' || char === '[') {
+        depth++;
+      } else if (--depth === 0) {
+        return match.index + 1;
       }
-      if (char === '{' || char === '[') depth++;
-      else if (char === '}' || char === ']') depth--;
-      i++;
-    } while (depth > 0);
-    return i;
+    }
+    throw new SyntaxError('Unterminated container in JSON text.');
   }
   let i = start;
   while (i < text.length && !',}] \t\n\r'.includes(text[i])) i++;
   return i;
+}
+
+/** The source text of each element of the array that `text` (valid JSON) consists of. */
+export function arrayElementSources(text: string): string[] {
+  const elements: string[] = [];
+  let i = skipWhitespace(text, 0);
+  if (text[i] !== '[') throw new SyntaxError('The JSON text is not an array.');
+  i = skipWhitespace(text, i + 1);
+  while (text[i] !== ']') {
+    const end = endOfValue(text, i);
+    elements.push(text.slice(i, end));
+    i = skipWhitespace(text, end);
+    if (text[i] === ',') i = skipWhitespace(text, i + 1);
+  }
+  return elements;
 }

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { IngestionError } from '../../domain/ingestion.errors';
+import { IngestionError, InvalidBatchError } from '../../domain/ingestion.errors';
 import { FieldError, RequestValidationError } from './request-validation.error';
 
 /** RFC 9457 problem details; `errors` only for validation failures. */
@@ -25,6 +25,9 @@ const DOMAIN_STATUS: Record<string, number> = {
   'unknown-cursor': HttpStatus.BAD_REQUEST,
   'payload-too-large': HttpStatus.PAYLOAD_TOO_LARGE,
   'data-not-found': HttpStatus.NOT_FOUND,
+  'invalid-idempotency-key': HttpStatus.BAD_REQUEST,
+  'idempotency-key-reused': HttpStatus.UNPROCESSABLE_ENTITY,
+  'invalid-batch': HttpStatus.BAD_REQUEST,
 };
 
 /**
@@ -32,6 +35,9 @@ const DOMAIN_STATUS: Record<string, number> = {
  * become a 500 with a generic detail: no message, stack or SQL leaves the process.
  */
 export function toProblemDetails(error: unknown): ProblemDetails {
+  if (error instanceof InvalidBatchError) {
+    return problem(HttpStatus.BAD_REQUEST, error.code, error.message, error.errors);
+  }
   if (error instanceof IngestionError) {
     const status = DOMAIN_STATUS[error.code] ?? HttpStatus.BAD_REQUEST;
     // Errors about bad input name the field at fault; the others (not found) have none.

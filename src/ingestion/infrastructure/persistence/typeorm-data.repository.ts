@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataListCriteria } from '../../domain/data-list.criteria';
 import { DataRepository, StoredDataSummary } from '../../domain/data.repository';
+import { Timestamp } from '../../domain/timestamp.value-object';
+import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { UnknownCursorError } from '../../domain/ingestion.errors';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
@@ -20,10 +23,19 @@ interface SummaryRow {
  * TypeORM adapter. Statements are plain parameterised SQL run through the DataSource, which
  * prepares and caches them: the hot path is one INSERT, with no re-select and no ORM unit of
  * work. Lists walk the `seq` keyset in chunks, so no query ever holds the whole table.
+ *
+ * Transactions (`saveAll`) run on the better-sqlite3 connection under TypeORM, synchronously:
+ * all the connection's users share it, and a TypeORM transaction spanning awaits would let
+ * other requests' statements run inside it. A synchronous transaction cannot be interleaved,
+ * and `BEGIN IMMEDIATE` makes another process wait for the write lock instead of racing.
  */
 @Injectable()
 export class TypeOrmDataRepository extends DataRepository {
   static readonly CHUNK_SIZE = 1000;
+  /** Rows per multi-row INSERT: 4 parameters each, far below SQLite's 32,766. */
+  static readonly ROWS_PER_INSERT = 1000;
+
+  private readonly insertStatements = new Map<number, Statement>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
@@ -35,6 +47,81 @@ export class TypeOrmDataRepository extends DataRepository {
       'INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)',
       [row.id, row.partner_id, row.timestamp, row.payload],
     );
+  }
+
+  async saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
+    const rows = records.map((record) => IngestedDataMapper.toRow(record));
+    const transaction = this.sqlite().transaction((): ClaimOutcome => {
+      if (claim && !this.claimKey(claim)) return this.outcomeAgainstStoredClaim(claim);
+      for (let start = 0; start < rows.length; start += TypeOrmDataRepository.ROWS_PER_INSERT) {
+        const slice = rows.slice(start, start + TypeOrmDataRepository.ROWS_PER_INSERT);
+        this.insertStatement(slice.length).run(
+          slice.flatMap((row) => [row.id, row.partner_id, row.timestamp, row.payload]),
+        );
+      }
+      return { kind: 'saved' };
+    });
+    return transaction.immediate();
+  }
+
+  async purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
+    const result = this.sqlite()
+      .prepare(
+        `DELETE FROM "idempotency_keys" WHERE rowid IN
+           (SELECT rowid FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ?)`,
+      )
+      .run(now.value, limit);
+    return result.changes;
+  }
+
+  /** Inserts the claim, or takes over an expired one; false when a live claim holds the key. */
+  private claimKey(claim: IdempotencyClaim): boolean {
+    const { changes } = this.sqlite()
+      .prepare(
+        `INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "status", "response", "created_at", "expires_at")
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT ("scope", "key") DO UPDATE SET
+           "fingerprint" = excluded."fingerprint", "status" = excluded."status", "response" = excluded."response",
+           "created_at" = excluded."created_at", "expires_at" = excluded."expires_at"
+         WHERE "idempotency_keys"."expires_at" <= excluded."created_at"`,
+      )
+      .run(
+        claim.scope,
+        claim.key.value,
+        claim.fingerprint,
+        claim.response.status,
+        claim.response.body,
+        claim.createdAt.value,
+        claim.expiresAt.value,
+      );
+    return changes === 1;
+  }
+
+  private outcomeAgainstStoredClaim(claim: IdempotencyClaim): ClaimOutcome {
+    const stored = this.sqlite()
+      .prepare('SELECT "fingerprint", "status", "response" FROM "idempotency_keys" WHERE "scope" = ? AND "key" = ?')
+      .get(claim.scope, claim.key.value) as { fingerprint: string; status: number; response: string };
+    return stored.fingerprint === claim.fingerprint
+      ? { kind: 'replay', response: { status: stored.status, body: stored.response } }
+      : { kind: 'mismatch' };
+  }
+
+  private insertStatement(rowCount: number): Statement {
+    let statement = this.insertStatements.get(rowCount);
+    if (!statement) {
+      const values = Array.from({ length: rowCount }, () => '(?, ?, ?, ?)').join(', ');
+      statement = this.sqlite().prepare(
+        `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES ${values}`,
+      );
+      if (this.insertStatements.size >= 32) this.insertStatements.clear();
+      this.insertStatements.set(rowCount, statement);
+    }
+    return statement;
+  }
+
+  /** The better-sqlite3 connection TypeORM opened (its only one). */
+  private sqlite(): Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
   }
 
   async findById(id: DataId): Promise<IngestedData | null> {
