@@ -171,3 +171,26 @@ export async function injectComplete(app: NestFastifyApplication, options: Injec
     );
   }
 }
+
+/** `POST /ingest/batch` with a JSON body serialised by the test (content type application/json). */
+export function ingestBatch(
+  app: NestFastifyApplication,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<InjectResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/ingest/batch',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: JSON.stringify(body),
+  });
+}
+
+/** `POST /ingest/batch` with the body text exactly as given. */
+export function ingestBatchRaw(
+  app: NestFastifyApplication,
+  text: string | Buffer,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<InjectResponse> {
+  return app.inject({ method: 'POST', url: '/ingest/batch', headers, payload: text });
+}

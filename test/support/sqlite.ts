@@ -68,3 +68,22 @@ function withConnection<T>(database: TestDatabase, work: (db: Database.Database)
     db.close();
   }
 }
+
+/** Runs SQL (one or more statements, e.g. a trigger) in the app's SQLite file through a second connection. */
+export function executeSql(database: TestDatabase, sql: string): void {
+  withConnection(database, (db) => db.exec(sql));
+}
+
+/** Runs one statement with parameters through a second connection; answers the number of rows changed. */
+export function runSql(database: TestDatabase, sql: string, ...parameters: unknown[]): number {
+  return withConnection(database, (db) => db.prepare(sql).run(...parameters).changes);
+}
+
+/** The rows of one query, read through a second connection. */
+export function queryRows<T = Record<string, unknown>>(
+  database: TestDatabase,
+  sql: string,
+  ...parameters: unknown[]
+): T[] {
+  return withConnection(database, (db) => db.prepare(sql).all(...parameters) as T[]);
+}

@@ -32,8 +32,13 @@ export class IngestedDataFactory {
   /**
    * All records of a batch, or none: every invalid field of every record is reported at
    * once (`records[3].payload`), then `InvalidBatchError` is thrown. One receive time for all.
+   * `shapeErrors`: what the caller already found wrong with the records' shape (a null input
+   * is a record that could not be read at all); they are reported with the rest, in record order.
    */
-  createBatch(inputs: readonly IngestDataInput[]): IngestedData[] {
+  createBatch(
+    inputs: ReadonlyArray<IngestDataInput | null>,
+    shapeErrors: readonly BatchFieldError[] = [],
+  ): IngestedData[] {
     const maxRecords = this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
     if (inputs.length === 0 || inputs.length > maxRecords) {
       throw new InvalidBatchError([
@@ -41,9 +46,10 @@ export class IngestedDataFactory {
       ]);
     }
     const timestamp = Timestamp.fromDate(this.clock());
-    const errors: BatchFieldError[] = [];
+    const errors: BatchFieldError[] = [...shapeErrors];
     const records: IngestedData[] = [];
     inputs.forEach((input, index) => {
+      if (input === null) return;
       const prefix = `records[${index}].`;
       const partnerId = collect(errors, () => PartnerId.create(input.partnerId, `${prefix}partner_id`));
       const payload = collect(errors, () =>
@@ -52,7 +58,7 @@ export class IngestedDataFactory {
       if (partnerId && payload)
         records.push(IngestedData.ingest({ id: DataId.generate(), partnerId, payload, timestamp }));
     });
-    if (errors.length > 0) throw new InvalidBatchError(errors);
+    if (errors.length > 0) throw new InvalidBatchError(errors.sort((a, b) => recordIndex(a) - recordIndex(b)));
     return records;
   }
 
@@ -76,4 +82,9 @@ function collect<T>(errors: BatchFieldError[], build: () => T): T | undefined {
     errors.push({ field: error.field ?? 'records', message: error.message });
     return undefined;
   }
+}
+
+/** The record a batch error is about (`records[12].payload` → 12), for ordering. */
+function recordIndex(error: BatchFieldError): number {
+  return Number(/^records\[(\d+)\]/.exec(error.field)?.[1] ?? -1);
 }

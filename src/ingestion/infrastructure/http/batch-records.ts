@@ -1,35 +1,35 @@
+import type { BatchFieldError } from '../../domain/ingestion.errors';
 import type { IngestDataInput } from '../../domain/ingested-data.factory';
-import { FieldError, RequestValidationError } from './request-validation.error';
 import { arrayElementSources, objectMemberSources } from './json-source';
 
 const RECORD_FIELDS = new Set(['partner_id', 'payload']);
 
+export interface BatchRecords {
+  /** One input per record, with its payload's source text (key order); null for a record that is not an object. */
+  records: Array<IngestDataInput | null>;
+  /** What is wrong with the records' shape: not an object, or a field other than partner_id and payload. */
+  errors: BatchFieldError[];
+}
+
 /**
- * The records of a batch body, each with its payload's source text (key order). Checks each
- * record's shape as IngestDataDto does for `POST /ingest`: an object with `partner_id` and
- * `payload` only. Every problem of every record is reported at once, as `records[i]…`.
+ * The records of a batch body. Their shape is checked here, as IngestDataDto checks that of
+ * `POST /ingest`; their values are checked by the factory, which reports both kinds of
+ * problem together so that one answer lists every field at fault.
  */
-export function batchRecordsFrom(records: unknown[], rawBody: string): IngestDataInput[] {
-  const errors: FieldError[] = [];
-  records.forEach((record, index) => {
+export function batchRecordsFrom(records: unknown[], rawBody: string): BatchRecords {
+  const recordTexts = arrayElementSources(objectMemberSources(rawBody).get('records') ?? '[]');
+  const errors: BatchFieldError[] = [];
+  const inputs = records.map((record, index): IngestDataInput | null => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       errors.push({ field: `records[${index}]`, message: 'each record must be a JSON object' });
-      return;
+      return null;
     }
     for (const key of Object.keys(record)) {
       if (!RECORD_FIELDS.has(key))
         errors.push({ field: `records[${index}].${key}`, message: `${key} is not a known field` });
     }
-    for (const key of RECORD_FIELDS) {
-      if (!(key in record)) errors.push({ field: `records[${index}].${key}`, message: `${key} is required` });
-    }
+    const { partner_id: partnerId, payload } = record as Record<string, unknown>;
+    return { partnerId, payload, payloadText: objectMemberSources(recordTexts[index]).get('payload') };
   });
-  if (errors.length > 0) throw new RequestValidationError(errors, 'The batch is not valid; nothing was stored.');
-
-  const recordTexts = arrayElementSources(objectMemberSources(rawBody).get('records') ?? '[]');
-  return (records as Array<Record<string, unknown>>).map((record, index) => ({
-    partnerId: record.partner_id,
-    payload: record.payload,
-    payloadText: objectMemberSources(recordTexts[index]).get('payload'),
-  }));
+  return { records: inputs, errors };
 }

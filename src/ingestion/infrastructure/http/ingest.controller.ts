@@ -57,8 +57,8 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
-    const records = batchRecordsFrom(body.records, rawJsonBody(request));
-    const result = await this.commandBus.execute(new IngestDataBatchCommand(records, idempotencyKey));
+    const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request));
+    const result = await this.commandBus.execute(new IngestDataBatchCommand(records, idempotencyKey, errors));
     return answer(result, reply);
   }
 
