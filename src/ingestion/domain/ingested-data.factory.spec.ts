@@ -253,6 +253,78 @@ describe('IngestedDataFactory', () => {
       expect(error.code).toBe('invalid-batch');
     });
 
+    it('reports the shape problems it is given with the value problems, in record order', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+      const inputs = Array.from({ length: 12 }, (_, n) => ({ partnerId: 'acme', payload: { n } }));
+      inputs[2] = { partnerId: 'bad/id', payload: { n: 2 } };
+      inputs[11] = { partnerId: 'acme', payload: [11] as unknown as { n: number } };
+
+      const error = batchErrorOf(() =>
+        factory.createBatch(inputs, [
+          { field: 'records[10].extra', message: 'extra is not a known field' },
+          { field: 'records[2].id', message: 'id is not a known field' },
+        ]),
+      );
+
+      expect(error.errors).toEqual([
+        { field: 'records[2].id', message: 'id is not a known field' },
+        { field: 'records[2].partner_id', message: expect.any(String) },
+        { field: 'records[10].extra', message: 'extra is not a known field' },
+        { field: 'records[11].payload', message: expect.any(String) },
+      ]);
+      expect(error.field).toBe('records[2].id');
+    });
+
+    it('rejects a batch of valid values when a shape problem is given', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+
+      const error = batchErrorOf(() =>
+        factory.createBatch(
+          [
+            { partnerId: 'acme', payload: {} },
+            { partnerId: 'acme', payload: {} },
+          ],
+          [{ field: 'records[1].extra', message: 'extra is not a known field' }],
+        ),
+      );
+
+      expect(error.errors).toEqual([{ field: 'records[1].extra', message: 'extra is not a known field' }]);
+    });
+
+    it('says nothing more of a record it got as null than the shape problem given for it', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+
+      const error = batchErrorOf(() =>
+        factory.createBatch(
+          [{ partnerId: 'acme', payload: {} }, null, { partnerId: 'acme', payload: {} }],
+          [{ field: 'records[1]', message: 'each record must be a JSON object' }],
+        ),
+      );
+
+      expect(error.errors).toEqual([{ field: 'records[1]', message: 'each record must be a JSON object' }]);
+    });
+
+    it('counts null records in the size of the batch', () => {
+      const factory = new IngestedDataFactory(strict, fixedClock);
+
+      expect(batchErrorOf(() => factory.createBatch([null, null, null, null])).errors).toEqual([
+        { field: 'records', message: expect.stringContaining('not 4') },
+      ]);
+    });
+
+    it('names a missing partner_id or payload after its record', () => {
+      const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
+
+      const error = batchErrorOf(() =>
+        factory.createBatch([
+          { partnerId: undefined, payload: {} },
+          { partnerId: 'acme', payload: undefined },
+        ]),
+      );
+
+      expect(error.errors.map((problem) => problem.field)).toEqual(['records[0].partner_id', 'records[1].payload']);
+    });
+
     it('passes on a failure that is not a validation error instead of reporting it as a field', () => {
       const factory = new IngestedDataFactory(DEFAULT_PAYLOAD_LIMITS, fixedClock);
 

@@ -150,6 +150,31 @@ describe('IngestDataBatchHandler', () => {
     expect(published).toEqual([]);
   });
 
+  it('reports the shape problems the transport found together with the value problems, saving nothing', async () => {
+    const repository = new InMemoryDataRepository();
+    const command = new IngestDataBatchCommand(
+      [{ partnerId: 'acme', payload: { n: 0 } }, null, { partnerId: 'acme', payload: 'text' }],
+      undefined,
+      [
+        { field: 'records[1]', message: 'each record must be a JSON object' },
+        { field: 'records[0].extra', message: 'extra is not a known field' },
+      ],
+    );
+
+    const error = (await handlerWith(repository)
+      .execute(command)
+      .catch((caught: unknown) => caught)) as InvalidBatchError;
+
+    expect(error).toBeInstanceOf(InvalidBatchError);
+    expect(error.errors.map((problem) => problem.field)).toEqual([
+      'records[0].extra',
+      'records[1]',
+      'records[2].payload',
+    ]);
+    expect(repository.size).toBe(0);
+    expect(published).toEqual([]);
+  });
+
   it.each([
     ['no records', 0],
     ['more than maxBatchRecords', 6],

@@ -11,6 +11,7 @@ import { IdempotencyKey } from '../../domain/idempotency-key.value-object';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IdempotencyPolicy } from '../../domain/idempotency.policy';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
+import { IngestedDataFactory } from '../../domain/ingested-data.factory';
 import { IdempotencyKeyReusedError } from '../../domain/ingestion.errors';
 import { JsonObject } from '../../domain/payload.value-object';
 import type { DataReceiptView } from '../views/data-receipt.view';
@@ -425,6 +426,28 @@ describe('IngestionCommitter', () => {
         expect(ba.fingerprint).not.toBe(ab.fingerprint);
       });
 
+      it('follows the payload text as the partner wrote it: integer-like keys keep their order', async () => {
+        const factory = new IngestedDataFactory();
+        const written = (payloadText: string): IngestedData =>
+          factory.create({ partnerId: 'acme', payload: JSON.parse(payloadText), payloadText });
+
+        const letterFirst = await claimFor('ingest', [written('{"b":1,"2":2}')]);
+        const digitFirst = await claimFor('ingest', [written('{"2":2,"b":1}')]);
+
+        expect(digitFirst.fingerprint).not.toBe(letterFirst.fingerprint);
+      });
+
+      it('ignores the whitespace between JSON tokens', async () => {
+        const factory = new IngestedDataFactory();
+        const written = (payloadText: string): IngestedData =>
+          factory.create({ partnerId: 'acme', payload: JSON.parse(payloadText), payloadText });
+
+        const compact = await claimFor('ingest', [written('{"b":1,"2":[2,"x y"]}')]);
+        const spaced = await claimFor('ingest', [written('{ "b" : 1 ,\n "2" : [ 2 , "x y" ] }')]);
+
+        expect(spaced.fingerprint).toBe(compact.fingerprint);
+      });
+
       it('differs when a value of a payload differs', async () => {
         const one = await claimFor('ingest', recordsOf({ partnerId: 'acme', payload: { a: 1 } }));
         const two = await claimFor('ingest', recordsOf({ partnerId: 'acme', payload: { a: '1' } }));
@@ -445,14 +468,14 @@ describe('IngestionCommitter', () => {
         expect(swapped.fingerprint).not.toBe(inOrder.fingerprint);
       });
 
-      it('differs when the same payloads go to other partners within the same scope', async () => {
+      it('differs when the same payloads, in the same order, go to other partners within the same scope', async () => {
         const one = await claimFor(
           'ingest-batch',
           recordsOf({ partnerId: 'acme', payload: { a: 1 } }, { partnerId: 'globex', payload: { b: 1 } }),
         );
         const other = await claimFor(
           'ingest-batch',
-          recordsOf({ partnerId: 'acme', payload: { b: 1 } }, { partnerId: 'globex', payload: { a: 1 } }),
+          recordsOf({ partnerId: 'globex', payload: { a: 1 } }, { partnerId: 'acme', payload: { b: 1 } }),
         );
 
         expect(other.scope).toBe(one.scope);

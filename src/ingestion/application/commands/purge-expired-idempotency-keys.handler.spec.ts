@@ -46,7 +46,9 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
     const repository = await repositoryWith(0, 2);
     const purge = jest.spyOn(repository, 'purgeExpiredClaims');
 
-    expect(await new PurgeExpiredIdempotencyKeysHandler(repository).execute(new PurgeExpiredIdempotencyKeysCommand(2))).toBe(0);
+    expect(
+      await new PurgeExpiredIdempotencyKeysHandler(repository).execute(new PurgeExpiredIdempotencyKeysCommand(2)),
+    ).toBe(0);
     expect(purge).toHaveBeenCalledTimes(1);
     expect(repository.claimCount).toBe(2);
   });
@@ -85,9 +87,7 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
       return purgeChunk(now, limit);
     });
 
-    const purge = new PurgeExpiredIdempotencyKeysHandler(repository).execute(
-      new PurgeExpiredIdempotencyKeysCommand(2),
-    );
+    const purge = new PurgeExpiredIdempotencyKeysHandler(repository).execute(new PurgeExpiredIdempotencyKeysCommand(2));
     setImmediate(() => order.push('other work'));
     await purge;
 

@@ -1,6 +1,6 @@
 import type { BatchFieldError } from '../../domain/ingestion.errors';
 import type { IngestDataInput } from '../../domain/ingested-data.factory';
-import { arrayElementSources, objectMemberSources } from './json-source';
+import { batchPayloadSources } from './json-source';
 
 const RECORD_FIELDS = new Set(['partner_id', 'payload']);
 
@@ -17,7 +17,7 @@ export interface BatchRecords {
  * problem together so that one answer lists every field at fault.
  */
 export function batchRecordsFrom(records: unknown[], rawBody: string): BatchRecords {
-  const recordTexts = arrayElementSources(objectMemberSources(rawBody).get('records') ?? '[]');
+  const payloadTexts = batchPayloadSources(rawBody);
   const errors: BatchFieldError[] = [];
   const inputs = records.map((record, index): IngestDataInput | null => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
@@ -29,7 +29,7 @@ export function batchRecordsFrom(records: unknown[], rawBody: string): BatchReco
         errors.push({ field: `records[${index}].${key}`, message: `${key} is not a known field` });
     }
     const { partner_id: partnerId, payload } = record as Record<string, unknown>;
-    return { partnerId, payload, payloadText: objectMemberSources(recordTexts[index]).get('payload') };
+    return { partnerId, payload, payloadText: payloadTexts[index] };
   });
   return { records: inputs, errors };
 }

@@ -1,4 +1,4 @@
-import { arrayElementSources, objectMemberSources } from './json-source';
+import { arrayElementSources, batchPayloadSources, objectMemberSources } from './json-source';
 
 describe('objectMemberSources', () => {
   it('gives each top-level member its source text, in any layout', () => {
@@ -74,7 +74,8 @@ describe('arrayElementSources', () => {
   });
 
   it('gives the members of a batch body, each element valid JSON equal to the parsed one', () => {
-    const body = '{"records": [ {"partner_id":"acme","payload":{"2":1,"a":"]"}} , {"payload":{},"partner_id":"globex"} ]}';
+    const body =
+      '{"records": [ {"partner_id":"acme","payload":{"2":1,"a":"]"}} , {"payload":{},"partner_id":"globex"} ]}';
     const records = objectMemberSources(body).get('records')!;
 
     const elements = arrayElementSources(records);
@@ -96,5 +97,18 @@ describe('arrayElementSources', () => {
   it('refuses a text that is not an array', () => {
     expect(() => arrayElementSources('{"records":[]}')).toThrow(SyntaxError);
     expect(() => arrayElementSources('"[]"')).toThrow(SyntaxError);
+  });
+});
+
+describe('batchPayloadSources', () => {
+  it('gives each record its payload text, by index, in one walk of the body', () => {
+    const text =
+      '{ "records" : [ {"partner_id":"a","payload":{ "2": 1, "b": "]}" }}, 5, {"payload":[1,{"x":"\\""}], "partner_id":"b"}, {"partner_id":"c"} ], "other": {"payload": {}} }';
+    expect(batchPayloadSources(text)).toEqual(['{ "2": 1, "b": "]}" }', undefined, '[1,{"x":"\\""}]', undefined]);
+  });
+
+  it('gives nothing when there are no records', () => {
+    expect(batchPayloadSources('{"records":[]}')).toEqual([]);
+    expect(batchPayloadSources('{"records":"none"}')).toEqual([]);
   });
 });
