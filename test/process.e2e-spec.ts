@@ -56,7 +56,8 @@ describe('the service as a process', () => {
     const created = await ingest(service.url, { a: 1 });
     expect(created.status).toBe(201);
     expect(existsSync(database.path.replace(/ingestion\.sqlite$/, 'data/ingestion.sqlite'))).toBe(true);
-    expect(service.output()).toContain(`listening on http://`);
+    // Log output is written in blocks, at least every 250 ms.
+    await waitFor(() => service!.output().includes('listening on http://'));
     const { id } = (await created.json()) as { id: string };
     await waitFor(() => service!.output().includes(`data ingested id=${id}`));
   });

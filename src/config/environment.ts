@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -49,7 +49,8 @@ export class Environment {
   /** Hours an Idempotency-Key is remembered; fractions allowed. */
   @Type(() => Number)
   @IsNumber({ allowNaN: false, allowInfinity: false })
-  @IsPositive()
+  @Min(1 / 3600, { message: 'IDEMPOTENCY_TTL_HOURS must be at least 1 second (0.000278)' })
+  @Max(87_600, { message: 'IDEMPOTENCY_TTL_HOURS must be at most 87600 (10 years)' })
   IDEMPOTENCY_TTL_HOURS = 24;
 
   @Type(() => Number)

@@ -9,6 +9,7 @@ export class PartnerId {
   private constructor(readonly value: string) {}
 
   static create(value: unknown, field = 'partner_id'): PartnerId {
+    if (value === undefined) throw new InvalidPartnerIdError('partner_id is required.', field);
     if (typeof value !== 'string') {
       throw new InvalidPartnerIdError('partner_id must be a string.', field);
     }

@@ -32,6 +32,7 @@ export class Payload {
     field = 'payload',
     sourceText?: string,
   ): Payload {
+    if (value === undefined) throw new InvalidPayloadError(`${field} is required.`, field);
     if (!isJsonObject(value)) {
       throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(value)}.`, field);
     }

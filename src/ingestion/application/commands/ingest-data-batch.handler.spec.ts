@@ -17,6 +17,8 @@ import {
 } from '../../domain/ingestion.errors';
 import { IngestDataBatchCommand } from './ingest-data-batch.command';
 import { IngestDataBatchHandler } from './ingest-data-batch.handler';
+import { IngestDataCommand } from './ingest-data.command';
+import { IngestDataHandler } from './ingest-data.handler';
 import { IngestionCommitter } from './ingestion.committer';
 
 const RECEIVED_AT = '2026-11-29T10:31:05.123Z';
@@ -237,6 +239,22 @@ describe('IngestDataBatchHandler', () => {
       );
       expect(repository.size).toBe(3);
       expect(published).toHaveLength(3);
+    });
+
+    it('treats a batch as another request than a single ingest of the same record under the same key', async () => {
+      const repository = new InMemoryDataRepository();
+      const committer = new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24));
+      await new IngestDataHandler(factory, committer).execute(
+        new IngestDataCommand('acme', { a: 1 }, undefined, 'shared-key'),
+      );
+
+      await expect(
+        new IngestDataBatchHandler(factory, committer).execute(
+          new IngestDataBatchCommand([{ partnerId: 'acme', payload: { a: 1 } }], 'shared-key'),
+        ),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(repository.size).toBe(1);
+      expect(published).toHaveLength(1);
     });
 
     it('checks the key before the records: an invalid key wins over an invalid batch', async () => {

@@ -99,6 +99,7 @@ describe('IngestionCommitter', () => {
   });
 
   afterEach(async () => {
+    jest.useRealTimers();
     subscription.unsubscribe();
     await moduleRef.close();
   });
@@ -520,6 +521,8 @@ describe('IngestionCommitter', () => {
       });
 
       it('saves a retry again once the first claim has expired (a policy that keeps keys for no time)', async () => {
+        // Both requests at one instant: a claim that expires at its creation is no longer live then.
+        freezeClockAt('2026-11-29T12:00:00.000Z');
         const repository = new InMemoryDataRepository();
         const committer = committerWith(repository, new IdempotencyPolicy(0));
         const first = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
@@ -533,6 +536,7 @@ describe('IngestionCommitter', () => {
         expect(repository.size).toBe(2);
         expect(repository.claimCount).toBe(1);
         expect(published).toEqual([...eventsOf(first), ...eventsOf(retry)]);
+        expect(repository.claimFor(sha256('acme'), KEY.value)?.response.body).toBe(JSON.stringify(receiptOf(retry[0])));
       });
     });
 
@@ -572,4 +576,23 @@ describe('IngestionCommitter', () => {
 
 function flushPromises(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Stops the clock (Date) at `iso`; immediates, timers and microtasks run as usual. */
+function freezeClockAt(iso: string): void {
+  jest.useFakeTimers({
+    now: new Date(iso),
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
 }

@@ -4,5 +4,6 @@ import { Command } from '@nestjs/cqrs';
 export class PurgeExpiredIdempotencyKeysCommand extends Command<number> {
   constructor(readonly chunkSize = 500) {
     super();
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError('chunkSize must be a positive integer.');
   }
 }

@@ -66,6 +66,50 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
     expect(Date.parse(instants[0])).toBeLessThanOrEqual(Date.now());
   });
 
+  describe('at the instant a claim expires', () => {
+    const NOW = '2026-11-29T12:00:00.000Z';
+
+    beforeEach(() => {
+      // Only the clock stands still; timers, immediates and microtasks run as usual.
+      jest.useFakeTimers({
+        now: new Date(NOW),
+        doNotFake: [
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+        ],
+      });
+    });
+
+    afterEach(() => jest.useRealTimers());
+
+    it('purges a claim whose expiry is now, and keeps one that expires a millisecond later', async () => {
+      const repository = new InMemoryDataRepository();
+      const createdAt = '2026-11-28T12:00:00.000Z';
+      await repository.saveAll([], IdempotencyClaimMother.create({ key: 'due', createdAt, expiresAt: NOW }));
+      await repository.saveAll(
+        [],
+        IdempotencyClaimMother.create({ key: 'not-yet', createdAt, expiresAt: '2026-11-29T12:00:00.001Z' }),
+      );
+
+      const purged = await new PurgeExpiredIdempotencyKeysHandler(repository).execute(
+        new PurgeExpiredIdempotencyKeysCommand(10),
+      );
+
+      const scope = IdempotencyClaimMother.scopeOf(['acme']);
+      expect(purged).toBe(1);
+      expect(repository.claimFor(scope, 'due')).toBeUndefined();
+      expect(repository.claimFor(scope, 'not-yet')).toBeDefined();
+    });
+  });
+
   it('deletes 500 at a time by default', async () => {
     const repository = await repositoryWith(501, 0);
     const purge = jest.spyOn(repository, 'purgeExpiredClaims');

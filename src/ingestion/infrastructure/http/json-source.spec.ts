@@ -111,4 +111,38 @@ describe('batchPayloadSources', () => {
     expect(batchPayloadSources('{"records":[]}')).toEqual([]);
     expect(batchPayloadSources('{"records":"none"}')).toEqual([]);
   });
+
+  it('reads only the top-level records member, wherever it stands, not one nested in another member or a payload', () => {
+    const text =
+      '{"meta":{"records":[{"payload":{"wrong":1}}]},"records":[{"payload":{"records":[{"payload":{"inner":1}}]},"partner_id":"a"}],"tail":[{"records":[]}]}';
+
+    expect(batchPayloadSources(text)).toEqual(['{"records":[{"payload":{"inner":1}}]}']);
+  });
+
+  it('follows JSON.parse on repeated members: the last records array, the last payload of a record', () => {
+    const text =
+      '{"records":[{"payload":{"first":1}},{"payload":{"first":2}}],"records":[{"partner_id":"a"},{"payload":{"a":1},"payload":{"b":2}}]}';
+    const parsed = (JSON.parse(text) as { records: Array<{ payload?: unknown }> }).records;
+
+    const payloads = batchPayloadSources(text);
+
+    expect(payloads.slice(0, parsed.length)).toEqual([undefined, '{"b":2}']);
+    parsed.forEach((record, index) =>
+      expect(payloads[index] === undefined ? undefined : JSON.parse(payloads[index]!)).toEqual(record.payload),
+    );
+  });
+
+  it('decodes escaped member names, as JSON.parse does', () => {
+    expect(batchPayloadSources('{"rec\\u006frds":[{"pay\\u006coad":{"z":0,"1":1}}]}')).toEqual(['{"z":0,"1":1}']);
+  });
+
+  it('gives any payload value its text, even one the factory will refuse', () => {
+    expect(batchPayloadSources('{"records":[{"payload":"text"},{"payload":null},{"payload":[ 1 ]},[],{}]}')).toEqual([
+      '"text"',
+      'null',
+      '[ 1 ]',
+      undefined,
+      undefined,
+    ]);
+  });
 });
