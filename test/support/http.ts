@@ -23,18 +23,28 @@ export interface StoredRecord extends Receipt {
   payload: Record<string, unknown>;
 }
 
+/** POST with a JSON body serialised by the test (content type application/json). */
+function postJson(
+  app: NestFastifyApplication,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<InjectResponse> {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: JSON.stringify(body),
+  });
+}
+
 /** `POST /ingest` with a JSON body serialised by the test (content type application/json). */
 export function ingest(
   app: NestFastifyApplication,
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<InjectResponse> {
-  return app.inject({
-    method: 'POST',
-    url: '/ingest',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: JSON.stringify(body),
-  });
+  return postJson(app, '/ingest', body, headers);
 }
 
 /** `POST /ingest` with the body text exactly as given (for raw JSON the test wants byte-exact). */
@@ -178,12 +188,7 @@ export function ingestBatch(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<InjectResponse> {
-  return app.inject({
-    method: 'POST',
-    url: '/ingest/batch',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: JSON.stringify(body),
-  });
+  return postJson(app, '/ingest/batch', body, headers);
 }
 
 /** `POST /ingest/batch` with the body text exactly as given. */

@@ -36,6 +36,8 @@ export class TypeOrmDataRepository extends DataRepository {
   static readonly ROWS_PER_INSERT = 1000;
 
   private readonly insertStatements = new Map<number, Statement>();
+  private readonly statements = new Map<string, Statement>();
+  private statementsConnection?: Database;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
@@ -65,48 +67,45 @@ export class TypeOrmDataRepository extends DataRepository {
   }
 
   async purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
-    const result = this.sqlite()
-      .prepare(
-        `DELETE FROM "idempotency_keys" WHERE rowid IN
+    const result = this.prepared(
+      `DELETE FROM "idempotency_keys" WHERE rowid IN
            (SELECT rowid FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ?)`,
-      )
-      .run(now.value, limit);
+    ).run(now.value, limit);
     return result.changes;
   }
 
   /** Inserts the claim, or takes over an expired one; false when a live claim holds the key. */
   private claimKey(claim: IdempotencyClaim): boolean {
-    const { changes } = this.sqlite()
-      .prepare(
-        `INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "status", "response", "created_at", "expires_at")
+    const { changes } = this.prepared(
+      `INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "status", "response", "created_at", "expires_at")
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT ("scope", "key") DO UPDATE SET
            "fingerprint" = excluded."fingerprint", "status" = excluded."status", "response" = excluded."response",
            "created_at" = excluded."created_at", "expires_at" = excluded."expires_at"
          WHERE "idempotency_keys"."expires_at" <= excluded."created_at"`,
-      )
-      .run(
-        claim.scope,
-        claim.key.value,
-        claim.fingerprint,
-        claim.response.status,
-        claim.response.body,
-        claim.createdAt.value,
-        claim.expiresAt.value,
-      );
+    ).run(
+      claim.scope,
+      claim.key.value,
+      claim.fingerprint,
+      claim.response.status,
+      claim.response.body,
+      claim.createdAt.value,
+      claim.expiresAt.value,
+    );
     return changes === 1;
   }
 
   private outcomeAgainstStoredClaim(claim: IdempotencyClaim): ClaimOutcome {
-    const stored = this.sqlite()
-      .prepare('SELECT "fingerprint", "status", "response" FROM "idempotency_keys" WHERE "scope" = ? AND "key" = ?')
-      .get(claim.scope, claim.key.value) as { fingerprint: string; status: number; response: string };
+    const stored = this.prepared(
+      'SELECT "fingerprint", "status", "response" FROM "idempotency_keys" WHERE "scope" = ? AND "key" = ?',
+    ).get(claim.scope, claim.key.value) as { fingerprint: string; status: number; response: string };
     return stored.fingerprint === claim.fingerprint
       ? { kind: 'replay', response: { status: stored.status, body: stored.response } }
       : { kind: 'mismatch' };
   }
 
   private insertStatement(rowCount: number): Statement {
+    this.forgetStatementsOfClosedConnection();
     let statement = this.insertStatements.get(rowCount);
     if (!statement) {
       const values = Array.from({ length: rowCount }, () => '(?, ?, ?, ?)').join(', ');
@@ -117,6 +116,25 @@ export class TypeOrmDataRepository extends DataRepository {
       this.insertStatements.set(rowCount, statement);
     }
     return statement;
+  }
+
+  /** A statement of the native connection, prepared once (per connection: a reconnect starts afresh). */
+  private prepared(sql: string): Statement {
+    this.forgetStatementsOfClosedConnection();
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.sqlite().prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private forgetStatementsOfClosedConnection(): void {
+    const connection = this.sqlite();
+    if (connection === this.statementsConnection) return;
+    this.statements.clear();
+    this.insertStatements.clear();
+    this.statementsConnection = connection;
   }
 
   /** The better-sqlite3 connection TypeORM opened (its only one). */
