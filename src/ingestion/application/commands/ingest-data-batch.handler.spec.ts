@@ -1,7 +1,6 @@
-import { CqrsModule, EventBus, EventPublisher, IEvent } from '@nestjs/cqrs';
-import { Test, TestingModule } from '@nestjs/testing';
-import { Subscription } from 'rxjs';
+import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataIngested } from '../../domain/data-ingested.event';
@@ -40,10 +39,9 @@ const THREE_RECORDS: IngestDataInput[] = [
 ];
 
 describe('IngestDataBatchHandler', () => {
-  let moduleRef: TestingModule;
   let publisher: EventPublisher;
   let published: IEvent[];
-  let subscription: Subscription;
+  let observe: RecordedEventBus['observe'];
   const factory = new IngestedDataFactory(
     { maxBytes: 1_000, maxDepth: 32, maxBatchRecords: 5 },
     () => new Date(RECEIVED_AT),
@@ -52,17 +50,7 @@ describe('IngestDataBatchHandler', () => {
   const handlerWith = (repository: DataRepository): IngestDataBatchHandler =>
     new IngestDataBatchHandler(factory, new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24)));
 
-  beforeEach(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [CqrsModule.forRoot()] }).compile();
-    publisher = moduleRef.get(EventPublisher);
-    published = [];
-    subscription = moduleRef.get(EventBus).subscribe((event) => published.push(event));
-  });
-
-  afterEach(async () => {
-    subscription.unsubscribe();
-    await moduleRef.close();
-  });
+  useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
 
   it('saves every record and answers one receipt per record, in request order', async () => {
     const repository = new InMemoryDataRepository();
@@ -95,7 +83,7 @@ describe('IngestDataBatchHandler', () => {
   it('publishes one DataIngested per record, in request order, once all are stored', async () => {
     const repository = new InMemoryDataRepository();
     const storedWhenPublished: number[] = [];
-    subscription.add(moduleRef.get(EventBus).subscribe(() => storedWhenPublished.push(repository.size)));
+    observe(() => storedWhenPublished.push(repository.size));
 
     const { view } = await handlerWith(repository).execute(new IngestDataBatchCommand(THREE_RECORDS));
 

@@ -1,7 +1,6 @@
-import { CqrsModule, EventBus, EventPublisher, IEvent } from '@nestjs/cqrs';
-import { Test, TestingModule } from '@nestjs/testing';
-import { Subscription } from 'rxjs';
+import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataIngested } from '../../domain/data-ingested.event';
@@ -49,26 +48,15 @@ class FailingDataRepository extends InMemoryDataRepository {
 }
 
 describe('IngestDataHandler', () => {
-  let moduleRef: TestingModule;
   let publisher: EventPublisher;
   let published: IEvent[];
-  let subscription: Subscription;
+  let observe: RecordedEventBus['observe'];
   const factory = new IngestedDataFactory({ maxBytes: 1_000, maxDepth: 32 }, () => new Date(RECEIVED_AT));
 
   const handlerWith = (repository: DataRepository): IngestDataHandler =>
     new IngestDataHandler(factory, new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24)));
 
-  beforeEach(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [CqrsModule.forRoot()] }).compile();
-    publisher = moduleRef.get(EventPublisher);
-    published = [];
-    subscription = moduleRef.get(EventBus).subscribe((event) => published.push(event));
-  });
-
-  afterEach(async () => {
-    subscription.unsubscribe();
-    await moduleRef.close();
-  });
+  useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
 
   it('saves the record and returns a receipt in wire shape, not marked as a replay', async () => {
     const repository = new InMemoryDataRepository();
@@ -113,11 +101,9 @@ describe('IngestDataHandler', () => {
     const repository = new HeldSaveDataRepository();
     const handler = handlerWith(repository);
     const storedWhenPublished: boolean[] = [];
-    subscription.add(
-      moduleRef.get(EventBus).subscribe((event) => {
-        storedWhenPublished.push(repository.has((event as DataIngested).dataId));
-      }),
-    );
+    observe((event) => {
+      storedWhenPublished.push(repository.has((event as DataIngested).dataId));
+    });
 
     const execution = handler.execute(new IngestDataCommand('acme', { a: 1 }));
     await repository.saveStarted;

@@ -1,8 +1,7 @@
-import { CqrsModule, EventBus, EventPublisher, IEvent } from '@nestjs/cqrs';
-import { Test, TestingModule } from '@nestjs/testing';
+import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
-import { Subscription } from 'rxjs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { IdempotencyClaimMother } from '../../../../test/mothers/idempotency-claim.mother';
 import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
 import { DataIngested } from '../../domain/data-ingested.event';
@@ -70,10 +69,9 @@ function sha256(text: string): string {
 }
 
 describe('IngestionCommitter', () => {
-  let moduleRef: TestingModule;
   let publisher: EventPublisher;
   let published: IEvent[];
-  let subscription: Subscription;
+  let observe: RecordedEventBus['observe'];
 
   const committerWith = (repository: DataRepository, policy = new IdempotencyPolicy(24)): IngestionCommitter =>
     new IngestionCommitter(repository, publisher, policy);
@@ -91,17 +89,10 @@ describe('IngestionCommitter', () => {
     return claim;
   }
 
-  beforeEach(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [CqrsModule.forRoot()] }).compile();
-    publisher = moduleRef.get(EventPublisher);
-    published = [];
-    subscription = moduleRef.get(EventBus).subscribe((event) => published.push(event));
-  });
+  useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
 
-  afterEach(async () => {
+  afterEach(() => {
     jest.useRealTimers();
-    subscription.unsubscribe();
-    await moduleRef.close();
   });
 
   describe('without an Idempotency-Key', () => {
@@ -151,11 +142,9 @@ describe('IngestionCommitter', () => {
       const repository = new HeldSaveAllDataRepository();
       const records = recordsOf({ partnerId: 'acme', payload: { n: 0 } }, { partnerId: 'acme', payload: { n: 1 } });
       const storedWhenPublished: boolean[] = [];
-      subscription.add(
-        moduleRef.get(EventBus).subscribe((event) => {
-          storedWhenPublished.push(repository.has((event as DataIngested).dataId));
-        }),
-      );
+      observe((event) => {
+        storedWhenPublished.push(repository.has((event as DataIngested).dataId));
+      });
 
       const commit = committerWith(repository).commit('ingest-batch', records, {}, undefined);
       await repository.saveStarted;
