@@ -34,8 +34,8 @@ export class TypeOrmDataRepository extends DataRepository {
   static readonly CHUNK_SIZE = 1000;
   /** Rows per multi-row INSERT: 4 parameters each, far below SQLite's 32,766. */
   static readonly ROWS_PER_INSERT = 1000;
+  private static readonly MAX_CACHED_STATEMENTS = 64;
 
-  private readonly insertStatements = new Map<number, Statement>();
   private readonly statements = new Map<string, Statement>();
   private statementsConnection?: Database;
 
@@ -105,36 +105,29 @@ export class TypeOrmDataRepository extends DataRepository {
   }
 
   private insertStatement(rowCount: number): Statement {
-    this.forgetStatementsOfClosedConnection();
-    let statement = this.insertStatements.get(rowCount);
-    if (!statement) {
-      const values = Array.from({ length: rowCount }, () => '(?, ?, ?, ?)').join(', ');
-      statement = this.sqlite().prepare(
-        `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES ${values}`,
-      );
-      if (this.insertStatements.size >= 32) this.insertStatements.clear();
-      this.insertStatements.set(rowCount, statement);
-    }
-    return statement;
+    const values = Array.from({ length: rowCount }, () => '(?, ?, ?, ?)').join(', ');
+    return this.prepared(`INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES ${values}`);
   }
 
-  /** A statement of the native connection, prepared once (per connection: a reconnect starts afresh). */
+  /**
+   * A statement of the native connection, prepared once per connection (a reconnect starts
+   * afresh). Batches of many sizes each have their own INSERT, so the cache is bounded.
+   */
   private prepared(sql: string): Statement {
-    this.forgetStatementsOfClosedConnection();
+    const connection = this.sqlite();
+    if (
+      connection !== this.statementsConnection ||
+      this.statements.size >= TypeOrmDataRepository.MAX_CACHED_STATEMENTS
+    ) {
+      this.statements.clear();
+      this.statementsConnection = connection;
+    }
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.sqlite().prepare(sql);
+      statement = connection.prepare(sql);
       this.statements.set(sql, statement);
     }
     return statement;
-  }
-
-  private forgetStatementsOfClosedConnection(): void {
-    const connection = this.sqlite();
-    if (connection === this.statementsConnection) return;
-    this.statements.clear();
-    this.insertStatements.clear();
-    this.statementsConnection = connection;
   }
 
   /** The better-sqlite3 connection TypeORM opened (its only one). */
