@@ -72,3 +72,11 @@ describe('IdempotencyKey', () => {
     expect(key.equals(IdempotencyKey.create('Retry-1 '))).toBe(false);
   });
 });
+
+describe('IdempotencyKey.createOptional', () => {
+  it('gives no key for a request without one, and validates one that is there', () => {
+    expect(IdempotencyKey.createOptional(undefined)).toBeUndefined();
+    expect(IdempotencyKey.createOptional('k-1')?.value).toBe('k-1');
+    expect(() => IdempotencyKey.createOptional('')).toThrow(InvalidIdempotencyKeyError);
+  });
+});

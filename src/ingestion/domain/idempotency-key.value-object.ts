@@ -13,6 +13,11 @@ export class IdempotencyKey {
     return new IdempotencyKey(value);
   }
 
+  /** The key of a request that may carry none. */
+  static createOptional(value: string | undefined): IdempotencyKey | undefined {
+    return value === undefined ? undefined : IdempotencyKey.create(value);
+  }
+
   equals(other: IdempotencyKey): boolean {
     return this.value === other.value;
   }

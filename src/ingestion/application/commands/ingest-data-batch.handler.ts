@@ -15,7 +15,7 @@ export class IngestDataBatchHandler implements ICommandHandler<IngestDataBatchCo
 
   async execute(command: IngestDataBatchCommand): Promise<IngestionResult<BatchReceiptView>> {
     // The key is checked first: a bad key is a 400 whatever the body.
-    const key = command.idempotencyKey === undefined ? undefined : IdempotencyKey.create(command.idempotencyKey);
+    const key = IdempotencyKey.createOptional(command.idempotencyKey);
     const records = this.factory.createBatch(command.records, command.shapeErrors);
     return this.committer.commit('ingest-batch', records, { records: records.map(receiptOf) }, key);
   }

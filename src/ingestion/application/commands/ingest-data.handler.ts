@@ -15,7 +15,7 @@ export class IngestDataHandler implements ICommandHandler<IngestDataCommand> {
 
   async execute(command: IngestDataCommand): Promise<IngestionResult<DataReceiptView>> {
     // The key is checked first: a bad key is a 400 whatever the body.
-    const key = command.idempotencyKey === undefined ? undefined : IdempotencyKey.create(command.idempotencyKey);
+    const key = IdempotencyKey.createOptional(command.idempotencyKey);
     const data = this.factory.create({
       partnerId: command.partnerId,
       payload: command.payload,

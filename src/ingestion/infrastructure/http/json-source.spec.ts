@@ -1,4 +1,4 @@
-import { arrayElementSources, batchPayloadSources, objectMemberSources } from './json-source';
+import { batchPayloadSources, objectMemberSources } from './json-source';
 
 describe('objectMemberSources', () => {
   it('gives each top-level member its source text, in any layout', () => {
@@ -26,77 +26,6 @@ describe('objectMemberSources', () => {
 
   it('refuses a text that is not an object', () => {
     expect(() => objectMemberSources('[1]')).toThrow(SyntaxError);
-  });
-});
-
-describe('arrayElementSources', () => {
-  it('gives each element its source text, nested arrays and objects included', () => {
-    const text = '[{"a":[1,[2,{"b":{}}]],"c":{"d":[]}},[[[]],{}],[],{}]';
-
-    expect(arrayElementSources(text)).toEqual(['{"a":[1,[2,{"b":{}}]],"c":{"d":[]}}', '[[[]],{}]', '[]', '{}']);
-  });
-
-  it('gives scalars their source text as written', () => {
-    expect(arrayElementSources('[-1.5e3,0,true,false,null,"s",1E+2]')).toEqual([
-      '-1.5e3',
-      '0',
-      'true',
-      'false',
-      'null',
-      '"s"',
-      '1E+2',
-    ]);
-  });
-
-  it('is not misled by brackets, braces, commas and escaped quotes inside strings', () => {
-    const text = String.raw`[{"k":"]}","q":"say \"[hi]\", {ok}"},"[","\\",{"e":"\\\"]"},"\u005d"]`;
-
-    const elements = arrayElementSources(text);
-
-    expect(elements).toEqual([
-      String.raw`{"k":"]}","q":"say \"[hi]\", {ok}"}`,
-      '"["',
-      String.raw`"\\"`,
-      String.raw`{"e":"\\\"]"}`,
-      String.raw`"\u005d"`,
-    ]);
-    expect(elements.map((element) => JSON.parse(element) as unknown)).toEqual(JSON.parse(text));
-  });
-
-  it('skips the whitespace between elements and keeps the whitespace inside them', () => {
-    const text = ' \n\t[ \r\n {\n  "partner_id" : "acme" ,\n  "payload" : { "b" : 1 }\n } ,\t[ 1 , 2 ]\n,\n"x y" ] \n';
-
-    expect(arrayElementSources(text)).toEqual([
-      '{\n  "partner_id" : "acme" ,\n  "payload" : { "b" : 1 }\n }',
-      '[ 1 , 2 ]',
-      '"x y"',
-    ]);
-  });
-
-  it('gives the members of a batch body, each element valid JSON equal to the parsed one', () => {
-    const body =
-      '{"records": [ {"partner_id":"acme","payload":{"2":1,"a":"]"}} , {"payload":{},"partner_id":"globex"} ]}';
-    const records = objectMemberSources(body).get('records')!;
-
-    const elements = arrayElementSources(records);
-
-    expect(elements).toEqual([
-      '{"partner_id":"acme","payload":{"2":1,"a":"]"}}',
-      '{"payload":{},"partner_id":"globex"}',
-    ]);
-    expect(elements.map((element) => JSON.parse(element) as unknown)).toEqual(
-      (JSON.parse(body) as { records: unknown[] }).records,
-    );
-  });
-
-  it('handles an empty array', () => {
-    expect(arrayElementSources('[]')).toEqual([]);
-    expect(arrayElementSources(' [ \n ] ')).toEqual([]);
-  });
-
-  it('refuses a text that is not an array', () => {
-    expect(() => arrayElementSources('{"records":[]}')).toThrow(SyntaxError);
-    expect(() => arrayElementSources('"[]"')).toThrow(SyntaxError);
   });
 });
 

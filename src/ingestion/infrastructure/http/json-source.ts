@@ -17,17 +17,6 @@ export function objectMemberSources(text: string): Map<string, string> {
   return members;
 }
 
-/** The source text of each element of the array that `text` consists of. */
-export function arrayElementSources(text: string): string[] {
-  const elements: string[] = [];
-  walkArray(text, skipWhitespace(text, 0), (elementStart) => {
-    const elementEnd = endOfValue(text, elementStart);
-    elements.push(text.slice(elementStart, elementEnd));
-    return elementEnd;
-  });
-  return elements;
-}
-
 /**
  * For a batch body `{"records": [{"payload": …}, …]}`: the source text of each record's
  * payload, by record index (undefined where a record is not an object or has no payload).
