@@ -47,13 +47,23 @@ export function ingest(
   return postJson(app, '/ingest', body, headers);
 }
 
+/** POST with the body text exactly as given. */
+function postRaw(
+  app: NestFastifyApplication,
+  url: string,
+  text: string | Buffer,
+  headers: Record<string, string>,
+): Promise<InjectResponse> {
+  return app.inject({ method: 'POST', url, headers, payload: text });
+}
+
 /** `POST /ingest` with the body text exactly as given (for raw JSON the test wants byte-exact). */
 export function ingestRaw(
   app: NestFastifyApplication,
   text: string | Buffer,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ): Promise<InjectResponse> {
-  return app.inject({ method: 'POST', url: '/ingest', headers, payload: text });
+  return postRaw(app, '/ingest', text, headers);
 }
 
 /** Ingests one record and returns its receipt, failing the test on anything but a 201. */
@@ -197,5 +207,5 @@ export function ingestBatchRaw(
   text: string | Buffer,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ): Promise<InjectResponse> {
-  return app.inject({ method: 'POST', url: '/ingest/batch', headers, payload: text });
+  return postRaw(app, '/ingest/batch', text, headers);
 }

@@ -1,6 +1,7 @@
 import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
 import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
+import { flushPromises } from '../../../../test/support/timing';
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataIngested } from '../../domain/data-ingested.event';
@@ -261,7 +262,3 @@ describe('IngestDataBatchHandler', () => {
     });
   });
 });
-
-function flushPromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

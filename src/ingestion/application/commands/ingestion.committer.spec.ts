@@ -2,6 +2,7 @@ import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
 import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
+import { flushPromises, freezeClockAt } from '../../../../test/support/timing';
 import { IdempotencyClaimMother } from '../../../../test/mothers/idempotency-claim.mother';
 import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
 import { DataIngested } from '../../domain/data-ingested.event';
@@ -562,26 +563,3 @@ describe('IngestionCommitter', () => {
     });
   });
 });
-
-function flushPromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Stops the clock (Date) at `iso`; immediates, timers and microtasks run as usual. */
-function freezeClockAt(iso: string): void {
-  jest.useFakeTimers({
-    now: new Date(iso),
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-}

@@ -1,5 +1,6 @@
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
 import { IdempotencyClaimMother } from '../../../../test/mothers/idempotency-claim.mother';
+import { freezeClockAt } from '../../../../test/support/timing';
 import { PurgeExpiredIdempotencyKeysCommand } from './purge-expired-idempotency-keys.command';
 import { PurgeExpiredIdempotencyKeysHandler } from './purge-expired-idempotency-keys.handler';
 
@@ -69,24 +70,8 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
   describe('at the instant a claim expires', () => {
     const NOW = '2026-11-29T12:00:00.000Z';
 
-    beforeEach(() => {
-      // Only the clock stands still; timers, immediates and microtasks run as usual.
-      jest.useFakeTimers({
-        now: new Date(NOW),
-        doNotFake: [
-          'hrtime',
-          'nextTick',
-          'performance',
-          'queueMicrotask',
-          'setImmediate',
-          'clearImmediate',
-          'setInterval',
-          'clearInterval',
-          'setTimeout',
-          'clearTimeout',
-        ],
-      });
-    });
+    // Only the clock stands still; timers, immediates and microtasks run as usual.
+    beforeEach(() => freezeClockAt(NOW));
 
     afterEach(() => jest.useRealTimers());
 
