@@ -4,7 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseOptions } from './config/database.options';
+import { createMigratedDataSource, databaseModuleOptions } from './config/database.options';
 import { loggerOptions } from './config/logger.options';
 import type { Environment } from './config/environment';
 import { validateEnvironment } from './config/validate-environment';
@@ -31,10 +31,16 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) =>
-            databaseOptions({
+            databaseModuleOptions({
               DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
               SQLITE_BUSY_TIMEOUT_MS: config.get('SQLITE_BUSY_TIMEOUT_MS', { infer: true }),
+              DATABASE_POOL_SIZE: config.get('DATABASE_POOL_SIZE', { infer: true }),
+              DATABASE_STATEMENT_TIMEOUT_MS: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }),
+              DATABASE_CONNECT_TIMEOUT_MS: config.get('DATABASE_CONNECT_TIMEOUT_MS', { infer: true }),
+              DATABASE_CONNECT_RETRIES: config.get('DATABASE_CONNECT_RETRIES', { infer: true }),
+              DATABASE_CONNECT_RETRY_DELAY_MS: config.get('DATABASE_CONNECT_RETRY_DELAY_MS', { infer: true }),
             }),
+          dataSourceFactory: createMigratedDataSource,
         }),
         LoggerModule.forRootAsync({
           inject: [ConfigService],

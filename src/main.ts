@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
+import { redactedDatabaseUrl } from './config/database.options';
 import type { Environment } from './config/environment';
 import { InvalidEnvironmentError } from './config/validate-environment';
 import { installGracefulShutdown } from './graceful-shutdown';
@@ -22,7 +23,9 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   installGracefulShutdown(app, config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }));
   await app.listen({ port: config.get('PORT', { infer: true }), host: config.get('HOST', { infer: true }) });
-  new Logger('Bootstrap').log(`listening on ${await app.getUrl()} (${config.get('DATABASE_URL', { infer: true })})`);
+  new Logger('Bootstrap').log(
+    `listening on ${await app.getUrl()} (${redactedDatabaseUrl(config.get('DATABASE_URL', { infer: true }))})`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

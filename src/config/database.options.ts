@@ -1,14 +1,36 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { resolve } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { IngestedDataOrmEntity } from '../ingestion/infrastructure/persistence/ingested-data.orm-entity';
 import { IdempotencyKeyOrmEntity } from '../ingestion/infrastructure/persistence/idempotency-key.orm-entity';
-import { CreateIngestedData1764403200000 } from '../ingestion/infrastructure/persistence/migrations/1764403200000-create-ingested-data';
-import { CreateIdempotencyKeys1764489600000 } from '../ingestion/infrastructure/persistence/migrations/1764489600000-create-idempotency-keys';
+import { POSTGRES_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/postgres';
+import { SQLITE_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/sqlite';
+import { POSTGRES_TYPE_PARSERS } from '../ingestion/infrastructure/persistence/postgres-type-parsers';
+import { SchemaMigrator } from '../ingestion/infrastructure/persistence/schema-migrator';
 import type { Environment } from './environment';
 
 export const ENTITIES = [IngestedDataOrmEntity, IdempotencyKeyOrmEntity];
-export const MIGRATIONS = [CreateIngestedData1764403200000, CreateIdempotencyKeys1764489600000];
+
+export type DatabaseSettings = Pick<
+  Environment,
+  | 'DATABASE_URL'
+  | 'SQLITE_BUSY_TIMEOUT_MS'
+  | 'DATABASE_POOL_SIZE'
+  | 'DATABASE_STATEMENT_TIMEOUT_MS'
+  | 'DATABASE_CONNECT_TIMEOUT_MS'
+  | 'DATABASE_CONNECT_RETRIES'
+  | 'DATABASE_CONNECT_RETRY_DELAY_MS'
+>;
+
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** The URL without its password, for logs. */
+export function redactedDatabaseUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+}
 
 /** `sqlite:./data/x.sqlite`, `sqlite:/abs/x.sqlite` or `sqlite:///abs/x.sqlite` → a file path. */
 export function sqlitePath(databaseUrl: string): string {
@@ -17,32 +39,71 @@ export function sqlitePath(databaseUrl: string): string {
 }
 
 /**
- * The schema comes from migrations, run at start (never `synchronize`). SQLite runs in WAL
- * mode with synchronous=NORMAL: a committed row survives a crash of the process (the WAL is
- * written before the commit returns), and a busy timeout makes writers wait, not fail.
+ * The DataSource of either database: `postgres://…` selects PostgreSQL, `sqlite:…` SQLite.
+ * The schema comes from migrations, never `synchronize`.
+ * - SQLite runs in WAL mode with synchronous=NORMAL: a committed row survives a crash of the
+ *   process (the WAL is written before the commit returns); a busy timeout makes writers wait.
+ * - PostgreSQL: a pool of DATABASE_POOL_SIZE connections, each with a statement timeout;
+ *   waiting for a connection is bounded too. Rows come back as the SQLite ones do (see
+ *   POSTGRES_TYPE_PARSERS).
  */
-export function databaseOptions(
-  environment: Pick<Environment, 'DATABASE_URL' | 'SQLITE_BUSY_TIMEOUT_MS'>,
-): TypeOrmModuleOptions {
-  if (!environment.DATABASE_URL.startsWith('sqlite:')) {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use sqlite:<file path>.');
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrationsRun: false,
+    synchronize: false,
+    // Not 'error': a failed INSERT's parameters would put a payload in the log.
+    logging: ['migration' as const],
+  };
+  if (isPostgresUrl(settings.DATABASE_URL)) {
+    return {
+      ...common,
+      type: 'postgres',
+      url: settings.DATABASE_URL,
+      migrations: POSTGRES_MIGRATIONS,
+      poolSize: settings.DATABASE_POOL_SIZE,
+      connectTimeoutMS: settings.DATABASE_CONNECT_TIMEOUT_MS,
+      applicationName: 'ingestion-service',
+      extra: {
+        statement_timeout: settings.DATABASE_STATEMENT_TIMEOUT_MS || undefined,
+        types: POSTGRES_TYPE_PARSERS,
+      },
+    };
   }
   return {
+    ...common,
     type: 'better-sqlite3',
-    database: sqlitePath(environment.DATABASE_URL),
+    database: sqlitePath(settings.DATABASE_URL),
+    migrations: SQLITE_MIGRATIONS,
     enableWAL: true,
-    timeout: environment.SQLITE_BUSY_TIMEOUT_MS,
+    timeout: settings.SQLITE_BUSY_TIMEOUT_MS,
     prepareDatabase: (db: Database) => {
       db.pragma('synchronous = NORMAL');
     },
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    // Not 'error': a failed INSERT's parameters would put a payload in the log.
-    logging: ['migration'],
-    retryAttempts: 3,
-    retryDelay: 500,
   };
+}
+
+/**
+ * For TypeOrmModule: connects (retrying at start), then migrates under the migration lock
+ * before anything can use the DataSource. A failure after the retries stops the start.
+ */
+export function databaseModuleOptions(settings: DatabaseSettings): TypeOrmModuleOptions {
+  return {
+    ...dataSourceOptions(settings),
+    retryAttempts: settings.DATABASE_CONNECT_RETRIES,
+    retryDelay: settings.DATABASE_CONNECT_RETRY_DELAY_MS,
+  } as TypeOrmModuleOptions;
+}
+
+/** TypeOrmModule's `dataSourceFactory`: the DataSource it hands out is connected and migrated. */
+export async function createMigratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
+  if (!options) throw new Error('createMigratedDataSource: no DataSource options');
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    await new SchemaMigrator(dataSource).migrate();
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
 }

@@ -63,6 +63,36 @@ export class Environment {
   @Min(0)
   SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
+  /** PostgreSQL: connections in the pool of each instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE = 10;
+
+  /** PostgreSQL: longest time one statement may run before the server cancels it (0: no limit). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
+
+  /** PostgreSQL: longest wait for a connection (a new one, or a free one of the pool). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
+  /** Attempts after the first failed connection at start, before the process gives up (exit 1). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_CONNECT_RETRIES = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_CONNECT_RETRY_DELAY_MS = 1_000;
+
   @IsOptional()
   @IsString()
   NATS_URL?: string;

@@ -1,0 +1,5 @@
+import { CreateIngestedData1764403200000 } from './1764403200000-create-ingested-data';
+import { CreateIdempotencyKeys1764489600000 } from './1764489600000-create-idempotency-keys';
+
+/** The SQLite schema, oldest first. */
+export const SQLITE_MIGRATIONS = [CreateIngestedData1764403200000, CreateIdempotencyKeys1764489600000];
