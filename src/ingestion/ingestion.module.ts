@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DataSource } from 'typeorm';
 import { IngestDataBatchHandler } from './application/commands/ingest-data-batch.handler';
 import { IngestDataHandler } from './application/commands/ingest-data.handler';
 import { IngestionCommitter } from './application/commands/ingestion.committer';
@@ -19,7 +20,8 @@ import { IngestedDataFactory } from './domain/ingested-data.factory';
 import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
-import { TypeOrmDataRepository } from './infrastructure/persistence/typeorm-data.repository';
+import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
+import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
 import type { Environment } from '../config/environment';
 
 /** Deepest payload nesting the contract allows (the payload object itself is depth 1). */
@@ -48,7 +50,15 @@ const MAX_PAYLOAD_DEPTH = 32;
     IngestDataBatchHandler,
     PurgeExpiredIdempotencyKeysHandler,
     IdempotencyKeyPurgeScheduler,
-    { provide: DataRepository, useClass: TypeOrmDataRepository },
+    {
+      // One port, two adapters: the database that DATABASE_URL selected decides.
+      provide: DataRepository,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource): DataRepository =>
+        dataSource.options.type === 'postgres'
+          ? new PostgresDataRepository(dataSource)
+          : new SqliteDataRepository(dataSource),
+    },
     InProcessIntegrationEventPublisher,
     { provide: IntegrationEventPublisher, useExisting: InProcessIntegrationEventPublisher },
     IngestDataHandler,

@@ -100,3 +100,16 @@ export class InvalidBatchError extends IngestionError {
     super(`The batch is not valid: ${errors.length} problem(s); nothing was stored.`, errors[0]?.field);
   }
 }
+
+/**
+ * The records' storage could not be reached or did not answer in time (a connection
+ * refused or lost, a lock or statement timeout). Nothing was changed; the same request may
+ * be retried. Any `DataRepository` method may throw it.
+ */
+export class StorageUnavailableError extends IngestionError {
+  readonly code = 'storage-unavailable';
+
+  constructor(readonly reason: string) {
+    super('The database is not available right now; retry later.');
+  }
+}

@@ -1,6 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { StorageUnavailableError } from '../../domain/ingestion.errors';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+
+/** What a 503 asks clients to wait before they retry. */
+const RETRY_AFTER_SECONDS = '1';
 
 /**
  * The one place errors become responses (problem+json). Fastify's own errors, raised
@@ -16,7 +20,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblemDetails(error);
-    if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
+    if (error instanceof StorageUnavailableError) {
+      this.logger.warn(
+        `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: database unavailable (${error.reason})`,
+      );
+    } else if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
       this.logger.error(
         `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url} failed`,
         error instanceof Error ? error.stack : String(error),
@@ -27,6 +35,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       reply.raw.destroy(error instanceof Error ? error : undefined);
       return;
     }
+    if (problem.status === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

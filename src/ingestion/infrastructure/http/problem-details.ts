@@ -28,6 +28,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   'invalid-idempotency-key': HttpStatus.BAD_REQUEST,
   'idempotency-key-reused': HttpStatus.UNPROCESSABLE_ENTITY,
   'invalid-batch': HttpStatus.BAD_REQUEST,
+  'storage-unavailable': HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /**

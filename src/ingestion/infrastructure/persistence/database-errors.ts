@@ -1,0 +1,55 @@
+/**
+ * Which driver errors mean "the database is not there right now" (retry later) rather than
+ * "this statement is wrong". Only these become a 503; anything else stays a 500.
+ */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * PostgreSQL SQLSTATEs: class 08 (connection exception), class 53 (insufficient resources,
+ * e.g. too many connections), 57P01–57P05 (the server shutting down, or not accepting yet),
+ * 57014 (statement timeout), 40001/40P01 (serialization failure, deadlock: retryable).
+ */
+const POSTGRES_UNAVAILABLE = /^(08|53|57P0|57014$|40001$|40P01$)/;
+
+/** SQLite: the database is locked by another connection past the busy timeout. */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED)/;
+
+/** node-postgres and pg-pool errors that carry no code. */
+const POSTGRES_CLIENT_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error|Client was closed|not queryable/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const cause = driverError(error);
+  if (typeof cause !== 'object' || cause === null) return false;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_ERROR_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code)) return POSTGRES_UNAVAILABLE.test(code);
+  }
+  const nested = (cause as { errors?: unknown }).errors; // AggregateError of a failed dual-stack connect
+  if (Array.isArray(nested) && nested.some((inner) => isDatabaseUnavailable(inner))) return true;
+  const message = (cause as { message?: unknown }).message;
+  return typeof message === 'string' && POSTGRES_CLIENT_MESSAGES.test(message);
+}
+
+/** A short reason for the log: the driver's code, or the first line of its message (never the SQL or its parameters). */
+export function unavailableReason(error: unknown): string {
+  const cause = driverError(error) as { code?: unknown; message?: unknown } | null;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' ? cause.message.split('\n', 1)[0] : 'unknown';
+}
+
+/** TypeORM wraps driver errors of statements in QueryFailedError (`driverError`); connection errors come bare. */
+function driverError(error: unknown): unknown {
+  const wrapped = (error as { driverError?: unknown } | null)?.driverError;
+  return wrapped ?? error;
+}
