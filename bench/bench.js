@@ -4,6 +4,9 @@
 //
 //   npm run bench                      (builds first)
 //   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_LIST_ROWS=100000 node bench/bench.js
+//   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test npm run bench
+//     also runs the service on PostgreSQL (a fresh database `ingestion_bench`, created from
+//     that maintenance database and dropped at the end), as `service-pg`.
 //
 // Each server gets a fresh SQLite file under .bench/. Rates are requests/s (mean of
 // autocannon's per-second samples); latencies in ms.
@@ -22,6 +25,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100000);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 1000);
 const BATCH_CONNECTIONS = Number(process.env.BENCH_BATCH_CONNECTIONS ?? 4);
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
+const PG_BENCH_DB = 'ingestion_bench';
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
 function prepareAnchor() {
@@ -116,6 +121,50 @@ function rssOf(pid) {
   return { peakMb: Math.round(Number(peak[1]) / 1024), rssMb: Math.round(Number(current[1]) / 1024) };
 }
 
+/** Runs `work` with a pg client on `url` (the maintenance database unless `database` is given). */
+async function withPg(database, work) {
+  const { Client } = require('pg');
+  const url = new URL(POSTGRES_URL);
+  if (database) url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function pgUrl() {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${PG_BENCH_DB}`;
+  return url.toString();
+}
+
+async function freshPgDb() {
+  await withPg(undefined, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${PG_BENCH_DB} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${PG_BENCH_DB}`);
+  });
+}
+
+async function seedPg(rows) {
+  const { v7 } = require('uuid');
+  const json = JSON.stringify(PAYLOAD);
+  await withPg(PG_BENCH_DB, async (client) => {
+    const { rows: count } = await client.query('SELECT COUNT(*)::int AS n FROM ingested_data');
+    for (let done = count[0].n; done < rows; done += 10000) {
+      const n = Math.min(10000, rows - done);
+      const ids = Array.from({ length: n }, () => v7());
+      await client.query(
+        `INSERT INTO ingested_data (id, partner_id, timestamp, payload)
+         SELECT id, 'p' || (ord % 50), now(), $2::json FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)`,
+        [ids, json],
+      );
+    }
+  });
+}
+
 async function listAll(server) {
   const before = rssOf(server.child.pid);
   const started = process.hrtime.bigint();
@@ -159,6 +208,19 @@ async function main() {
     5002,
   );
   const servers = [limit, service];
+  if (POSTGRES_URL) {
+    await freshPgDb();
+    servers.push(
+      await start(
+        'service-pg',
+        process.execPath,
+        ['dist/main.js'],
+        { PORT: '5004', HOST: '127.0.0.1', DATABASE_URL: pgUrl(), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+        5004,
+      ),
+    );
+  }
+  const services = servers.slice(1);
   const rows = [];
   try {
     const body = JSON.stringify({ partner_id: 'bench', payload: PAYLOAD });
@@ -180,15 +242,17 @@ async function main() {
     const batch = JSON.stringify({
       records: Array.from({ length: BATCH_SIZE }, (_, i) => ({ partner_id: `p${i % 10}`, payload: PAYLOAD })),
     });
-    rows.push(
-      await measure(service, 'POST /ingest/batch', {
-        path: '/ingest/batch',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: batch,
-        connections: BATCH_CONNECTIONS,
-      }),
-    );
+    for (const server of services) {
+      rows.push(
+        await measure(server, 'POST /ingest/batch', {
+          path: '/ingest/batch',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: batch,
+          connections: BATCH_CONNECTIONS,
+        }),
+      );
+    }
   } finally {
     await Promise.all(servers.map(stop));
   }
@@ -227,25 +291,43 @@ async function main() {
         await stop(server);
       }
     }
+    if (POSTGRES_URL) {
+      await seedPg(LIST_ROWS);
+      const server = await start(
+        'service-pg',
+        process.execPath,
+        ['dist/main.js'],
+        { PORT: '5004', HOST: '127.0.0.1', DATABASE_URL: pgUrl(), LOG_LEVEL: 'warn' },
+        5004,
+      );
+      try {
+        listRows.push(await listAll(server));
+      } finally {
+        await stop(server);
+      }
+      await withPg(undefined, (client) => client.query(`DROP DATABASE IF EXISTS ${PG_BENCH_DB} WITH (FORCE)`));
+    }
   }
 
   console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
-    const [a, b] = [
-      rows.find((r) => r.route === route && r.server === 'limit'),
-      rows.find((r) => r.route === route && r.server === 'service'),
-    ];
+    const a = rows.find((r) => r.route === route && r.server === 'limit');
+    for (const service of services) {
+      const b = rows.find((r) => r.route === route && r.server === service.name);
+      console.log(
+        `${route.padEnd(18)} limit ${String(a.rps).padStart(6)} req/s p99 ${a.p99} ms | ${service.name} ${String(b.rps).padStart(6)} req/s p99 ${b.p99} ms | ratio ${(b.rps / a.rps).toFixed(2)}` +
+          (a.errors + b.errors > 0 ? ` | errors limit ${a.errors} ${service.name} ${b.errors}` : ''),
+      );
+    }
+  }
+  for (const service of services) {
+    const single = rows.find((r) => r.route === 'POST /ingest' && r.server === service.name);
+    const batched = rows.find((r) => r.route === 'POST /ingest/batch' && r.server === service.name);
     console.log(
-      `${route.padEnd(18)} limit ${String(a.rps).padStart(6)} req/s p99 ${a.p99} ms | service ${String(b.rps).padStart(6)} req/s p99 ${b.p99} ms | ratio ${(b.rps / a.rps).toFixed(2)}` +
-        (a.errors + b.errors > 0 ? ` | errors limit ${a.errors} service ${b.errors}` : ''),
+      `POST /ingest/batch ${service.name} (${BATCH_SIZE} records, ${BATCH_CONNECTIONS} connections): ${batched.exactRps.toFixed(1)} req/s = ${Math.round(batched.exactRps * BATCH_SIZE)} records/s, p99 ${batched.p99} ms | single POST ${Math.round(single.exactRps)} records/s | ${((batched.exactRps * BATCH_SIZE) / single.exactRps).toFixed(1)}x` +
+        (batched.errors > 0 ? ` | errors ${batched.errors}` : ''),
     );
   }
-  const single = rows.find((r) => r.route === 'POST /ingest' && r.server === 'service');
-  const batched = rows.find((r) => r.route === 'POST /ingest/batch');
-  console.log(
-    `POST /ingest/batch (${BATCH_SIZE} records, ${BATCH_CONNECTIONS} connections): ${batched.exactRps.toFixed(1)} req/s = ${Math.round(batched.exactRps * BATCH_SIZE)} records/s, p99 ${batched.p99} ms | single POST ${Math.round(single.exactRps)} records/s | ${((batched.exactRps * BATCH_SIZE) / single.exactRps).toFixed(1)}x` +
-      (batched.errors > 0 ? ` | errors ${batched.errors}` : ''),
-  );
   for (const row of listRows)
     console.log(
       `${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`,
