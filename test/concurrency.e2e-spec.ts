@@ -1,5 +1,6 @@
+import { DataSource } from 'typeorm';
 import { get, ingest, nextLink, Receipt, UUID_V7 } from './support/http';
-import { countRows } from './support/sqlite';
+import { countRows } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const CONCURRENT_REQUESTS = 200;
@@ -19,7 +20,7 @@ describe('concurrent ingestion', () => {
     for (const receipt of receipts) expect(receipt.id).toMatch(UUID_V7);
     const ids = receipts.map((receipt) => receipt.id);
     expect(new Set(ids).size).toBe(CONCURRENT_REQUESTS);
-    expect(countRows(context.database)).toBe(CONCURRENT_REQUESTS);
+    expect(await countRows(context.database)).toBe(CONCURRENT_REQUESTS);
 
     const listed = (await get(context.app, '/ingest/all')).json<Receipt[]>();
     expect(listed).toHaveLength(CONCURRENT_REQUESTS);
@@ -35,6 +36,30 @@ describe('concurrent ingestion', () => {
         listed.filter((receipt) => receipt.partner_id === partnerId),
       );
     }
+  });
+
+  it('commits the records of one instance in the order of their ids, so a cursor never steps past a later commit', async () => {
+    // The moment each single-record INSERT is answered, i.e. committed, in order.
+    const dataSource = context.app.get(DataSource);
+    const original = dataSource.query.bind(dataSource);
+    const committed: string[] = [];
+    const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (...args: Parameters<DataSource['query']>) => {
+      const result: unknown = await original(...args);
+      const [sql, parameters] = args;
+      if (/^INSERT INTO "ingested_data"/.test(sql) && parameters) committed.push(String(parameters[0]));
+      return result;
+    });
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 300 }, (_, n) => ingest(context.app, { partner_id: 'ordered', payload: { n } })),
+      );
+      expect(responses.every((response) => response.statusCode === 201)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(committed).toHaveLength(300);
+    expect(committed).toEqual([...committed].sort());
   });
 
   it('pages consistently through records ingested while it pages', async () => {
