@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Environment } from './config/environment';
+import { ShutdownState } from './health/shutdown-state';
 import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
 
 /** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
@@ -46,6 +47,13 @@ export function configureApp(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
+  });
+  // Once shutdown has begun, a response to a request still in flight closes its connection:
+  // a keep-alive client would otherwise hold it open and the server could not finish closing.
+  const shutdown = app.get(ShutdownState);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (shutdown.isShuttingDown) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }
 
