@@ -27,9 +27,19 @@ export function isPostgresUrl(databaseUrl: string): boolean {
   return /^postgres(ql)?:\/\//.test(databaseUrl);
 }
 
-/** The URL without its password, for logs. */
+/** The URL without its password (in the authority or as a `password` parameter), for logs. */
 export function redactedDatabaseUrl(databaseUrl: string): string {
-  return databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+  if (!isPostgresUrl(databaseUrl)) return databaseUrl;
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return 'postgres://(a URL that does not parse)';
+  }
+  if (!url.password && !url.searchParams.has('password')) return databaseUrl;
+  if (url.password) url.password = '***';
+  if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+  return url.toString();
 }
 
 /** `sqlite:./data/x.sqlite`, `sqlite:/abs/x.sqlite` or `sqlite:///abs/x.sqlite` → a file path. */
