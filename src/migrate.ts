@@ -5,7 +5,8 @@ import { dataSourceOptions, redactedDatabaseUrl } from './config/database.option
 import { InvalidEnvironmentError, validateEnvironment } from './config/validate-environment';
 import { SchemaMigrator } from './ingestion/infrastructure/persistence/schema-migrator';
 
-const USAGE = 'usage: node dist/migrate.js run | revert | show   (npm run migration:run | migration:revert | migration:show)';
+const USAGE =
+  'usage: node dist/migrate.js run | revert | show   (npm run migration:run | migration:revert | migration:show)';
 
 /**
  * The schema migrations by hand, on the database that DATABASE_URL (environment, then

@@ -153,7 +153,10 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       open = true;
       const [sql, parameters] = this.listQuery(criteria, { after });
-      await runner.query(`DECLARE ${PostgresDataRepository.CURSOR} NO SCROLL CURSOR FOR ${this.dialect(sql)}`, parameters);
+      await runner.query(
+        `DECLARE ${PostgresDataRepository.CURSOR} NO SCROLL CURSOR FOR ${this.dialect(sql)}`,
+        parameters,
+      );
       for (;;) {
         const rows = await this.fetch(runner);
         if (rows.length > 0) yield rows.map(toSummary);

@@ -57,7 +57,10 @@ export class SchemaMigrator {
     }
   }
 
-  private async withAdvisoryLock<T>(runner: QueryRunner, work: (executor: MigrationExecutor) => Promise<T>): Promise<T> {
+  private async withAdvisoryLock<T>(
+    runner: QueryRunner,
+    work: (executor: MigrationExecutor) => Promise<T>,
+  ): Promise<T> {
     await runner.connect();
     await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
