@@ -46,7 +46,7 @@ describe('concurrent ingestion', () => {
     const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (...args: Parameters<DataSource['query']>) => {
       const result: unknown = await original(...args);
       const [sql, parameters] = args;
-      if (/^INSERT INTO "ingested_data"/.test(sql) && parameters) committed.push(String(parameters[0]));
+      if (/^INSERT INTO "ingested_data"/.test(sql) && Array.isArray(parameters)) committed.push(String(parameters[0]));
       return result;
     });
     try {

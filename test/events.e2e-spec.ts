@@ -8,7 +8,7 @@ import { LogDataIngestedHandler } from '../src/ingestion/application/events/log-
 import { DataIngested } from '../src/ingestion/domain/data-ingested.event';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { get, ingest, ingestOk, Receipt, settle, waitFor } from './support/http';
-import { readRow } from './support/sqlite';
+import { readRow } from './support/database';
 import { useTestApp } from './support/test-app';
 
 /** Collects what the saga publishes through the in-process integration-event publisher. */
@@ -82,18 +82,20 @@ describe('DataIngested', () => {
   });
 
   it('is published only after the record is committed', async () => {
-    const committedWhenHandled: boolean[] = [];
+    // Whether each record was already committed when its event was handled: the read through
+    // another connection starts at that moment; its answers are awaited below.
+    const committedWhenHandled: Array<Promise<boolean>> = [];
     const listener = context.app.get(LogDataIngestedHandler);
     const original = listener.handle.bind(listener);
     jest.spyOn(listener, 'handle').mockImplementation(async (event: DataIngested) => {
-      committedWhenHandled.push(readRow(context.database, event.dataId) !== undefined);
+      committedWhenHandled.push(readRow(context.database, event.dataId).then((row) => row !== undefined));
       return original(event);
     });
 
     await Promise.all(Array.from({ length: 5 }, (_, n) => ingestOk(context.app, 'acme', { n })));
     await waitFor(() => committedWhenHandled.length >= 5, 'the logging listener');
 
-    expect(committedWhenHandled).toEqual([true, true, true, true, true]);
+    expect(await Promise.all(committedWhenHandled)).toEqual([true, true, true, true, true]);
   });
 
   it('is not raised for a rejected request', async () => {
@@ -170,7 +172,7 @@ describe('a failing DataIngested listener', () => {
       expect(rejecting.seen).toEqual([receipt.id]);
       expect(handle).toHaveBeenCalledTimes(1);
       expect(events).toEqual([receipt]);
-      expect(readRow(context.database, receipt.id)?.payload).toBe('{"survives":true}');
+      expect((await readRow(context.database, receipt.id))?.payload).toBe('{"survives":true}');
       expect((await get(context.app, `/ingest/${receipt.id}`)).json()).toEqual({
         ...receipt,
         payload: { survives: true },

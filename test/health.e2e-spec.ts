@@ -34,13 +34,13 @@ describe('health when the service cannot serve', () => {
   let app: NestFastifyApplication;
 
   beforeEach(async () => {
-    database = createTestDatabase();
+    database = await createTestDatabase();
     app = await createTestApp(database);
   });
 
   afterEach(async () => {
     await app.close();
-    database.remove();
+    await database.remove();
   });
 
   it('GET /health/ready answers 503 problem+json once shutdown has begun; live stays 200', async () => {

@@ -17,7 +17,7 @@ import {
   settle,
   waitFor,
 } from './support/http';
-import { countRows, executeSql, queryRows, runSql } from './support/sqlite';
+import { countRows, installInsertFault } from './support/database';
 import { createTestApp, createTestDatabase, TestDatabase, useTestApp } from './support/test-app';
 
 const HOUR_MS = 3_600_000;
@@ -52,21 +52,21 @@ function withKey(key: string): Record<string, string> {
   return { 'idempotency-key': key };
 }
 
-function keyRows(database: TestDatabase, key: string): IdempotencyKeyRow[] {
-  return queryRows<IdempotencyKeyRow>(database, 'SELECT * FROM "idempotency_keys" WHERE "key" = ?', key);
+function keyRows(database: TestDatabase, key: string): Promise<IdempotencyKeyRow[]> {
+  return database.query<IdempotencyKeyRow>('SELECT * FROM "idempotency_keys" WHERE "key" = ?', key);
 }
 
-function partnerRows(database: TestDatabase, partnerId: string): Array<{ id: string }> {
-  return queryRows<{ id: string }>(
-    database,
-    'SELECT "id" FROM "ingested_data" WHERE "partner_id" = ? ORDER BY "seq"',
+/** The ids of a partner's records in ingestion order (UUIDv7 ids sort in that order). */
+function partnerRows(database: TestDatabase, partnerId: string): Promise<Array<{ id: string }>> {
+  return database.query<{ id: string }>(
+    'SELECT "id" FROM "ingested_data" WHERE "partner_id" = ? ORDER BY "id"',
     partnerId,
   );
 }
 
 /** Makes every stored use of `key` expired, as if its TTL had passed. */
-function expireKey(database: TestDatabase, key: string): void {
-  expect(runSql(database, 'UPDATE "idempotency_keys" SET "expires_at" = ? WHERE "key" = ?', LONG_AGO, key)).toBe(1);
+async function expireKey(database: TestDatabase, key: string): Promise<void> {
+  expect(await database.run('UPDATE "idempotency_keys" SET "expires_at" = ? WHERE "key" = ?', LONG_AGO, key)).toBe(1);
 }
 
 /** The first answer to a key: a 201 that is not marked as a replay. */
@@ -125,12 +125,12 @@ describe('Idempotency-Key', () => {
         ['holding a non-ASCII character', 'clé-1'],
       ])('rejects a key %s with a 400 naming Idempotency-Key, storing nothing', async (_case, key) => {
         const partner = uniquePartner();
-        const before = countRows(context.database);
+        const before = await countRows(context.database);
 
         expectProblem(await send(context.app, partner, key), 400, { fields: ['Idempotency-Key'] });
 
-        expect(countRows(context.database)).toBe(before);
-        expect(partnerRows(context.database, partner)).toEqual([]);
+        expect(await countRows(context.database)).toBe(before);
+        expect(await partnerRows(context.database, partner)).toEqual([]);
       });
 
       it.each<[string, string]>([
@@ -143,11 +143,11 @@ describe('Idempotency-Key', () => {
       ])('accepts a key of %s, and replays it', async (_case, key) => {
         // The same key serves both routes in this app, each time for another partner: count this scope's row.
         const partner = uniquePartner();
-        const rowsBefore = keyRows(context.database, key).length;
+        const rowsBefore = (await keyRows(context.database, key)).length;
         const first = await send(context.app, partner, key);
         expectFirst(first);
         expectReplayOf(await send(context.app, partner, key), first);
-        const rows = keyRows(context.database, key);
+        const rows = await keyRows(context.database, key);
         expect(rows).toHaveLength(rowsBefore + 1);
         expect(rows.filter((row) => row.key === key && row.response === first.body)).toHaveLength(1);
       });
@@ -160,7 +160,7 @@ describe('Idempotency-Key', () => {
       try {
         const first = await send(context.app, partner, key);
         expectFirst(first);
-        const stored = partnerRows(context.database, partner);
+        const stored = await partnerRows(context.database, partner);
         expect(stored.length).toBeGreaterThan(0);
         const mine = () => events.filter((event) => event.partner_id === partner);
         await waitFor(() => mine().length === stored.length, 'the events of the first request');
@@ -168,9 +168,9 @@ describe('Idempotency-Key', () => {
         for (let retry = 0; retry < 3; retry++) expectReplayOf(await send(context.app, partner, key), first);
 
         await settle(50);
-        expect(partnerRows(context.database, partner)).toEqual(stored);
+        expect(await partnerRows(context.database, partner)).toEqual(stored);
         expect(mine()).toHaveLength(stored.length);
-        expect(keyRows(context.database, key)).toHaveLength(1);
+        expect(await keyRows(context.database, key)).toHaveLength(1);
       } finally {
         subscription.unsubscribe();
       }
@@ -181,11 +181,11 @@ describe('Idempotency-Key', () => {
       const key = newKey();
       const first = await send(context.app, partner, key, 1);
       expectFirst(first);
-      const stored = partnerRows(context.database, partner);
+      const stored = await partnerRows(context.database, partner);
 
       expectProblem(await send(context.app, partner, key, 2), 422, { type: KEY_REUSED });
 
-      expect(partnerRows(context.database, partner)).toEqual(stored);
+      expect(await partnerRows(context.database, partner)).toEqual(stored);
       expectReplayOf(await send(context.app, partner, key, 1), first);
     });
 
@@ -199,11 +199,13 @@ describe('Idempotency-Key', () => {
 
       expectFirst(forAcme);
       expectFirst(forGlobex);
-      expect(partnerRows(context.database, acme).length).toBeGreaterThan(0);
-      expect(partnerRows(context.database, globex)).toHaveLength(partnerRows(context.database, acme).length);
+      expect((await partnerRows(context.database, acme)).length).toBeGreaterThan(0);
+      expect(await partnerRows(context.database, globex)).toHaveLength(
+        (await partnerRows(context.database, acme)).length,
+      );
       expectReplayOf(await send(context.app, acme, key), forAcme);
       expectReplayOf(await send(context.app, globex, key), forGlobex);
-      expect(keyRows(context.database, key)).toHaveLength(2);
+      expect(await keyRows(context.database, key)).toHaveLength(2);
     });
 
     it('does not store a rejected request under the key: a valid one afterwards is a first request', async () => {
@@ -219,7 +221,7 @@ describe('Idempotency-Key', () => {
           ? await ingest(context.app, { partner_id: partner, payload: { x: 'a'.repeat(262_144) } }, withKey(key))
           : await ingestBatch(context.app, { records: [] }, withKey(key));
       expectProblem(alsoRejected, route === 'POST /ingest' ? 413 : 400);
-      expect(keyRows(context.database, key)).toEqual([]);
+      expect(await keyRows(context.database, key)).toEqual([]);
 
       const first = await send(context.app, partner, key);
       expectFirst(first);
@@ -244,7 +246,7 @@ describe('Idempotency-Key', () => {
         }
 
         const expectedRecords = route === 'POST /ingest' ? 1 : 2;
-        expect(partnerRows(context.database, partner)).toHaveLength(expectedRecords);
+        expect(await partnerRows(context.database, partner)).toHaveLength(expectedRecords);
         const mine = () => events.filter((event) => event.partner_id === partner);
         await waitFor(() => mine().length >= expectedRecords, 'the events');
         await settle(50);
@@ -267,7 +269,7 @@ describe('Idempotency-Key', () => {
       const statuses = responses.map((response) => response.statusCode);
       expect(statuses.filter((status) => ![201, 409, 422].includes(status))).toEqual([]);
       expect(statuses.filter((status) => status === 201)).toHaveLength(1);
-      expect(partnerRows(context.database, partner)).toHaveLength(route === 'POST /ingest' ? 1 : 2);
+      expect(await partnerRows(context.database, partner)).toHaveLength(route === 'POST /ingest' ? 1 : 2);
     });
 
     it('accepts the key again once it has expired: a new record, not a replay', async () => {
@@ -275,18 +277,18 @@ describe('Idempotency-Key', () => {
       const key = newKey();
       const first = await send(context.app, partner, key);
       expectFirst(first);
-      const stored = partnerRows(context.database, partner);
+      const stored = await partnerRows(context.database, partner);
 
-      expireKey(context.database, key);
+      await expireKey(context.database, key);
       const again = await send(context.app, partner, key);
 
       expectFirst(again);
       expect(again.body).not.toBe(first.body);
-      const storedAfter = partnerRows(context.database, partner);
+      const storedAfter = await partnerRows(context.database, partner);
       expect(storedAfter).toHaveLength(stored.length * 2);
       expect(storedAfter.slice(0, stored.length)).toEqual(stored);
       expectReplayOf(await send(context.app, partner, key), again);
-      expect(partnerRows(context.database, partner)).toHaveLength(stored.length * 2);
+      expect(await partnerRows(context.database, partner)).toHaveLength(stored.length * 2);
     });
 
     it('keeps the key for IDEMPOTENCY_TTL_HOURS (24 by default)', async () => {
@@ -295,7 +297,7 @@ describe('Idempotency-Key', () => {
       expectFirst(await send(context.app, uniquePartner(), key));
       const after = Date.now();
 
-      const [row] = keyRows(context.database, key);
+      const [row] = await keyRows(context.database, key);
       expect(Date.parse(row.expires_at)).toBeGreaterThanOrEqual(before + 24 * HOUR_MS);
       expect(Date.parse(row.expires_at)).toBeLessThanOrEqual(after + 24 * HOUR_MS + 1000);
       expect(Date.parse(row.created_at)).toBeGreaterThanOrEqual(before - 1000);
@@ -335,7 +337,7 @@ describe('Idempotency-Key', () => {
       );
 
       expectReplayOf(retry, first);
-      expect(partnerRows(context.database, partner)).toHaveLength(1);
+      expect(await partnerRows(context.database, partner)).toHaveLength(1);
     });
 
     it('treats a payload with its keys in another order as a different request (422)', async () => {
@@ -356,13 +358,13 @@ describe('Idempotency-Key', () => {
         422,
         { type: KEY_REUSED },
       );
-      expect(partnerRows(context.database, partner)).toHaveLength(1);
+      expect(await partnerRows(context.database, partner)).toHaveLength(1);
     });
 
     it('does not consume the key when storing fails, and does not replay the failure', async () => {
       const partner = uniquePartner('boom');
       const key = newKey();
-      const trigger = installFault(context.database, partner);
+      const removeFault = await installFault(context.database, partner);
       const { events, subscription } = recordPublished(context.app);
       try {
         for (let attempt = 0; attempt < 2; attempt++) {
@@ -370,19 +372,19 @@ describe('Idempotency-Key', () => {
           expectServerFault(failed);
           expect(failed.headers['idempotent-replayed']).toBeUndefined();
         }
-        expect(partnerRows(context.database, partner)).toEqual([]);
-        expect(keyRows(context.database, key)).toEqual([]);
+        expect(await partnerRows(context.database, partner)).toEqual([]);
+        expect(await keyRows(context.database, key)).toEqual([]);
         await settle(50);
         expect(events).toEqual([]);
 
-        removeFault(context.database, trigger);
+        await removeFault();
         const created = await ingest(context.app, { partner_id: partner, payload: { n: 1 } }, withKey(key));
         expectFirst(created);
-        expect(partnerRows(context.database, partner)).toEqual([{ id: created.json<Receipt>().id }]);
+        expect(await partnerRows(context.database, partner)).toEqual([{ id: created.json<Receipt>().id }]);
         expectReplayOf(await ingest(context.app, { partner_id: partner, payload: { n: 1 } }, withKey(key)), created);
       } finally {
         subscription.unsubscribe();
-        removeFault(context.database, trigger);
+        await removeFault();
       }
     });
   });
@@ -414,8 +416,8 @@ describe('Idempotency-Key', () => {
         expect(retry.json<BatchReceipt>().records).toEqual(receipts);
         await settle(50);
         expect(mine()).toHaveLength(3);
-        expect(partnerRows(context.database, acme)).toHaveLength(2);
-        expect(partnerRows(context.database, globex)).toHaveLength(1);
+        expect(await partnerRows(context.database, acme)).toHaveLength(2);
+        expect(await partnerRows(context.database, globex)).toHaveLength(1);
       } finally {
         subscription.unsubscribe();
       }
@@ -440,7 +442,7 @@ describe('Idempotency-Key', () => {
       );
 
       expectReplayOf(retry, first);
-      expect(partnerRows(context.database, partner)).toHaveLength(2);
+      expect(await partnerRows(context.database, partner)).toHaveLength(2);
     });
 
     it('treats the same records in another order as a different request (422)', async () => {
@@ -455,7 +457,7 @@ describe('Idempotency-Key', () => {
       expectProblem(await ingestBatch(context.app, { records: [...records].reverse() }, withKey(key)), 422, {
         type: KEY_REUSED,
       });
-      expect(partnerRows(context.database, partner)).toHaveLength(2);
+      expect(await partnerRows(context.database, partner)).toHaveLength(2);
     });
 
     it('scopes a key to the set of partners a batch names, whatever their order or repetition', async () => {
@@ -504,8 +506,8 @@ describe('Idempotency-Key', () => {
       expectFirst(globexOnly);
 
       expectReplayOf(await ingestBatch(context.app, both, withKey(key)), first);
-      expect(partnerRows(context.database, acme)).toHaveLength(2);
-      expect(partnerRows(context.database, globex)).toHaveLength(3);
+      expect(await partnerRows(context.database, acme)).toHaveLength(2);
+      expect(await partnerRows(context.database, globex)).toHaveLength(3);
     });
 
     it('answers a batch naming only partner P with a key used for POST /ingest of P with a 422', async () => {
@@ -532,7 +534,7 @@ describe('Idempotency-Key', () => {
         422,
         { type: KEY_REUSED },
       );
-      expect(partnerRows(context.database, partner)).toHaveLength(1);
+      expect(await partnerRows(context.database, partner)).toHaveLength(1);
     });
 
     it('answers POST /ingest of P with a key used for a batch naming only P with a 422', async () => {
@@ -545,7 +547,7 @@ describe('Idempotency-Key', () => {
       expectProblem(await ingest(context.app, { partner_id: partner, payload: { n: 0 } }, withKey(key)), 422, {
         type: KEY_REUSED,
       });
-      expect(partnerRows(context.database, partner)).toHaveLength(1);
+      expect(await partnerRows(context.database, partner)).toHaveLength(1);
     });
 
     it('rolls back a batch that fails mid-transaction: no record, no key, no event; a resend then succeeds', async () => {
@@ -560,44 +562,44 @@ describe('Idempotency-Key', () => {
           { partner_id: partner, payload: { n: 3 } },
         ],
       };
-      const trigger = installFault(context.database, boom);
+      const removeFault = await installFault(context.database, boom);
       const { events, subscription } = recordPublished(context.app);
       try {
-        const before = countRows(context.database);
+        const before = await countRows(context.database);
         for (let attempt = 0; attempt < 2; attempt++) {
           const failed = await ingestBatch(context.app, body, withKey(key));
           expectServerFault(failed);
           expect(failed.headers['idempotent-replayed']).toBeUndefined();
         }
 
-        expect(countRows(context.database)).toBe(before);
-        expect(partnerRows(context.database, partner)).toEqual([]);
-        expect(partnerRows(context.database, boom)).toEqual([]);
-        expect(keyRows(context.database, key)).toEqual([]);
+        expect(await countRows(context.database)).toBe(before);
+        expect(await partnerRows(context.database, partner)).toEqual([]);
+        expect(await partnerRows(context.database, boom)).toEqual([]);
+        expect(await keyRows(context.database, key)).toEqual([]);
         await settle(50);
         expect(events).toEqual([]);
 
-        removeFault(context.database, trigger);
+        await removeFault();
         const created = await ingestBatch(context.app, body, withKey(key));
 
         expectFirst(created);
         const receipts = created.json<BatchReceipt>().records;
         expect(receipts.map((receipt) => receipt.partner_id)).toEqual([partner, partner, boom, partner]);
-        expect(partnerRows(context.database, partner)).toEqual(
+        expect(await partnerRows(context.database, partner)).toEqual(
           [receipts[0], receipts[1], receipts[3]].map((receipt) => ({ id: receipt.id })),
         );
-        expect(partnerRows(context.database, boom)).toEqual([{ id: receipts[2].id }]);
+        expect(await partnerRows(context.database, boom)).toEqual([{ id: receipts[2].id }]);
         for (const [n, receipt] of receipts.entries()) {
           expect((await get(context.app, `/ingest/${receipt.id}`)).json()).toEqual({ ...receipt, payload: { n } });
         }
         await waitFor(() => events.length >= 4, 'four events');
         await settle(50);
         expect([...events].sort((a, b) => a.id.localeCompare(b.id))).toEqual(receipts);
-        expect(keyRows(context.database, key)).toHaveLength(1);
+        expect(await keyRows(context.database, key)).toHaveLength(1);
         expectReplayOf(await ingestBatch(context.app, body, withKey(key)), created);
       } finally {
         subscription.unsubscribe();
-        removeFault(context.database, trigger);
+        await removeFault();
       }
     });
   });
@@ -608,7 +610,7 @@ describe('Idempotency-Key shared by two app instances on one database', () => {
   let apps: NestFastifyApplication[] = [];
 
   beforeAll(async () => {
-    database = createTestDatabase();
+    database = await createTestDatabase();
     apps.push(await createTestApp(database));
     apps.push(await createTestApp(database));
   });
@@ -616,7 +618,7 @@ describe('Idempotency-Key shared by two app instances on one database', () => {
   afterAll(async () => {
     for (const app of apps) await app.close();
     apps = [];
-    database.remove();
+    await database.remove();
   });
 
   it('creates exactly one record for 20 concurrent requests spread over both', async () => {
@@ -636,7 +638,7 @@ describe('Idempotency-Key shared by two app instances on one database', () => {
       const created = responses.filter((response) => response.statusCode === 201);
       expect(created.length).toBeGreaterThanOrEqual(1);
       expect(new Set(created.map((response) => response.body)).size).toBe(1);
-      expect(partnerRows(database, partner)).toHaveLength(1);
+      expect(await partnerRows(database, partner)).toHaveLength(1);
       const published = () => recorders.flatMap((recorder) => recorder.events);
       await waitFor(() => published().length >= 1, 'the event');
       await settle(50);
@@ -661,7 +663,7 @@ describe('Idempotency-Key shared by two app instances on one database', () => {
 
 describe('Idempotency-Key across a restart', () => {
   it('replays after the app restarts on the same database file', async () => {
-    const database = createTestDatabase();
+    const database = await createTestDatabase();
     let app: NestFastifyApplication | undefined;
     try {
       const key = newKey();
@@ -674,10 +676,10 @@ describe('Idempotency-Key across a restart', () => {
       app = await createTestApp(database);
 
       expectReplayOf(await ingestBatch(app, body, withKey(key)), first);
-      expect(countRows(database)).toBe(1);
+      expect(await countRows(database)).toBe(1);
     } finally {
       await app?.close();
-      database.remove();
+      await database.remove();
     }
   });
 });
@@ -698,7 +700,7 @@ describe('Idempotency-Key with IDEMPOTENCY_TTL_HOURS=0.0003 (about 1 s)', () => 
     const again = await ingest(context.app, body, withKey(key));
     expectFirst(again);
     expect(again.json<Receipt>().id).not.toBe(first.json<Receipt>().id);
-    expect(partnerRows(context.database, partner)).toHaveLength(2);
+    expect(await partnerRows(context.database, partner)).toHaveLength(2);
   });
 });
 
@@ -706,20 +708,14 @@ describe('PurgeExpiredIdempotencyKeysCommand', () => {
   const context = useTestApp();
 
   /** Copies a stored key row `count` times under new keys, already expired. */
-  function insertExpiredCopies(database: TestDatabase, template: string, count: number): void {
-    const columns = queryRows<{ name: string; pk: number; type: string }>(
-      database,
-      `SELECT "name", "pk", "type" FROM pragma_table_info('idempotency_keys')`,
-    )
-      .filter((column) => !(column.pk > 0 && /int/i.test(column.type) && column.name !== 'key'))
-      .map((column) => column.name);
+  async function insertExpiredCopies(database: TestDatabase, template: string, count: number): Promise<void> {
+    const columns = ['scope', 'key', 'fingerprint', 'status', 'response', 'created_at', 'expires_at'];
     const copied = columns.map((name) => {
       if (name === 'key') return `'expired-' || "n"."i"`;
       if (name === 'expires_at') return `'${LONG_AGO}'`;
       return `"t"."${name}"`;
     });
-    runSql(
-      database,
+    await database.run(
       `WITH RECURSIVE "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${count})
        INSERT INTO "idempotency_keys" (${columns.map((name) => `"${name}"`).join(', ')})
        SELECT ${copied.join(', ')} FROM "n", (SELECT * FROM "idempotency_keys" WHERE "key" = ?) AS "t"`,
@@ -727,8 +723,8 @@ describe('PurgeExpiredIdempotencyKeysCommand', () => {
     );
   }
 
-  function countKeys(database: TestDatabase): number {
-    return queryRows<{ n: number }>(database, 'SELECT COUNT(*) AS "n" FROM "idempotency_keys"')[0].n;
+  function countKeys(database: TestDatabase): Promise<number> {
+    return countRows(database, 'idempotency_keys');
   }
 
   it('deletes every expired key, in chunks, while ingestion goes on, and keeps the others', async () => {
@@ -740,9 +736,9 @@ describe('PurgeExpiredIdempotencyKeysCommand', () => {
       expectFirst(response);
       firsts.set(key, response);
     }
-    for (const key of expire) expireKey(context.database, key);
-    insertExpiredCopies(context.database, keep[0], 2500);
-    expect(countKeys(context.database)).toBe(2505);
+    for (const key of expire) await expireKey(context.database, key);
+    await insertExpiredCopies(context.database, keep[0], 2500);
+    expect(await countKeys(context.database)).toBe(2505);
 
     const [deleted, ...ingested] = await Promise.all([
       context.app.get(CommandBus).execute(new PurgeExpiredIdempotencyKeysCommand()),
@@ -751,9 +747,9 @@ describe('PurgeExpiredIdempotencyKeysCommand', () => {
 
     expect(deleted).toBe(2502);
     expect(ingested.map((response) => (response as InjectResponse).statusCode)).toEqual(Array(20).fill(201));
-    expect(countKeys(context.database)).toBe(3);
+    expect(await countKeys(context.database)).toBe(3);
     expect(
-      queryRows<{ key: string }>(context.database, 'SELECT "key" FROM "idempotency_keys" ORDER BY "key"').map(
+      (await context.database.query<{ key: string }>('SELECT "key" FROM "idempotency_keys" ORDER BY "key"')).map(
         (row) => row.key,
       ),
     ).toEqual([...keep].sort());
@@ -773,34 +769,25 @@ describe('PurgeExpiredIdempotencyKeysCommand', () => {
 
 describe('IDEMPOTENCY_TTL_HOURS', () => {
   it.each(['0', '-1', 'soon'])('refuses to start with IDEMPOTENCY_TTL_HOURS=%s, naming the variable', async (value) => {
-    const database = createTestDatabase();
+    const database = await createTestDatabase();
     try {
       await expect(createTestApp(database, { env: { IDEMPOTENCY_TTL_HOURS: value } })).rejects.toThrow(
         'IDEMPOTENCY_TTL_HOURS',
       );
     } finally {
-      database.remove();
+      await database.remove();
     }
   });
 });
 
 /**
- * Makes every insert of `partnerId` into ingested_data fail inside the database; answers the trigger name.
+ * Makes every insert of `partnerId` into ingested_data fail inside the database; answers the
+ * function that removes the fault (safe to call more than once).
  * Silences the error log the server writes for each failure (restored by the afterEach).
  */
-function installFault(database: TestDatabase, partnerId: string): string {
+function installFault(database: TestDatabase, partnerId: string): Promise<() => Promise<void>> {
   jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  const trigger = `fail_${randomUUID().replace(/-/g, '')}`;
-  executeSql(
-    database,
-    `CREATE TRIGGER "${trigger}" BEFORE INSERT ON "ingested_data" WHEN NEW."partner_id" = '${partnerId}'
-     BEGIN SELECT RAISE(ABORT, 'injected fault'); END;`,
-  );
-  return trigger;
-}
-
-function removeFault(database: TestDatabase, trigger: string): void {
-  executeSql(database, `DROP TRIGGER IF EXISTS "${trigger}"`);
+  return installInsertFault(database, partnerId);
 }
 
 /** A 500 or 503 problem document that says nothing of the database error. */

@@ -9,7 +9,7 @@ import {
   RFC3339_UTC_MS,
   UUID_V7,
 } from './support/http';
-import { countRows, readRow } from './support/sqlite';
+import { countRows, readRow } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const MAX_PAYLOAD_BYTES = 262_144;
@@ -64,7 +64,7 @@ describe('POST /ingest', () => {
         await ingest(context.app, { partner_id: 'acme', payload: { committed: 'yes' } })
       ).json<Receipt>();
 
-      expect(readRow(context.database, receipt.id)).toEqual({
+      expect(await readRow(context.database, receipt.id)).toEqual({
         id: receipt.id,
         partner_id: 'acme',
         timestamp: receipt.timestamp,
@@ -165,10 +165,10 @@ describe('POST /ingest', () => {
     ];
 
     it.each(rejectedBodies)('rejects %s as the body', async (_case, body) => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       const response = await ingestRaw(context.app, body);
       expectProblem(response, 400);
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it('names the invalid JSON in the problem type', async () => {
@@ -194,9 +194,9 @@ describe('POST /ingest', () => {
       ['an array', { partner_id: ['acme'], payload: {} }],
       ['a boolean', { partner_id: true, payload: {} }],
     ])('rejects a partner_id that is %s, naming the field', async (_case, body) => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       expectProblem(await ingest(context.app, body), 400, { fields: ['partner_id'] });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it.each([
@@ -208,9 +208,9 @@ describe('POST /ingest', () => {
       ['a boolean', { partner_id: 'acme', payload: false }],
       ['null', { partner_id: 'acme', payload: null }],
     ])('rejects a payload that is %s, naming the field', async (_case, body) => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       expectProblem(await ingest(context.app, body), 400, { fields: ['payload'] });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it('lists every field at fault when both are missing', async () => {
@@ -260,30 +260,30 @@ describe('POST /ingest', () => {
       'toString',
       'valueOf',
     ])('rejects a top-level field named "%s" as unknown, naming it', async (name) => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       const response = await ingestRaw(context.app, `{"partner_id":"acme","payload":{},"${name}":{"polluted":true}}`);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expectProblem(response, 400, { fields: [name] });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
   });
 
   describe('413 Payload Too Large', () => {
     it('rejects a payload one byte over MAX_PAYLOAD_BYTES serialised', async () => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       const response = await ingest(context.app, {
         partner_id: 'acme',
         payload: payloadOfBytes(MAX_PAYLOAD_BYTES + 1),
       });
       expectProblem(response, 413, { type: PROBLEM_TYPE('payload-too-large'), fields: ['payload'] });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it('rejects a raw body one byte over the route body limit', async () => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       const response = await ingestRaw(context.app, paddedBody(ingestBodyLimitFor(MAX_PAYLOAD_BYTES) + 1));
       expectProblem(response, 413, { type: PROBLEM_TYPE('body-too-large') });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it('rejects a very large body (4 MiB) before parsing it', async () => {
@@ -300,9 +300,9 @@ describe('POST /ingest', () => {
       ['application/x-www-form-urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }],
       ['application/xml', { 'content-type': 'application/xml' }],
     ])('rejects %s', async (_case, headers) => {
-      const before = countRows(context.database);
+      const before = await countRows(context.database);
       expectProblem(await ingestRaw(context.app, body, headers), 415, { type: PROBLEM_TYPE('unsupported-media-type') });
-      expect(countRows(context.database)).toBe(before);
+      expect(await countRows(context.database)).toBe(before);
     });
 
     it('rejects a body without a content type', async () => {

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { DataRepository, StoredDataSummary } from '../src/ingestion/domain/data.repository';
 import { get, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, Receipt, waitFor } from './support/http';
-import { insertRows, SeedRow, seedRows } from './support/sqlite';
+import { insertRows, SeedRow, seedRows } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const ROWS = 50_000;
@@ -39,17 +39,27 @@ describe('streamed lists over 50,000 records', () => {
     return sizes;
   }
 
-  /** Wraps DataSource.query to record how many rows each SELECT on the records returned. */
+  /**
+   * Records how many rows each read of the records returned: every SELECT on "ingested_data"
+   * and every FETCH from a cursor (PostgreSQL streams lists through a server-side cursor).
+   * Every statement, DataSource.query's included, runs through the driver's QueryRunner.query:
+   * that method is wrapped on its prototype (restored by restoreAllMocks).
+   */
   function recordSelects(): Array<{ sql: string; rows: number }> {
     const dataSource = context.app.get(DataSource);
-    const original = dataSource.query.bind(dataSource);
+    const prototype = Object.getPrototypeOf(dataSource.createQueryRunner()) as QueryRunner;
+    const original = prototype.query;
     const selects: Array<{ sql: string; rows: number }> = [];
-    jest.spyOn(dataSource, 'query').mockImplementation(async (...args: Parameters<DataSource['query']>) => {
+    jest.spyOn(prototype, 'query').mockImplementation(async function (
+      this: QueryRunner,
+      ...args: Parameters<QueryRunner['query']>
+    ) {
+      const result: unknown = await original.apply(this, args);
       const [sql] = args;
-      const result: unknown = await original(...args);
-      if (/^\s*SELECT\b/i.test(sql) && /"ingested_data"/.test(sql) && Array.isArray(result)) {
-        selects.push({ sql, rows: result.length });
-      }
+      const isRead = /^\s*FETCH\b/i.test(sql) || (/^\s*SELECT\b/i.test(sql) && /"ingested_data"/.test(sql));
+      // A structured result (useStructuredResult) carries its rows in `records`.
+      const rows: unknown = Array.isArray(result) ? result : (result as { records?: unknown } | null)?.records;
+      if (isRead && Array.isArray(rows)) selects.push({ sql, rows: rows.length });
       return result;
     });
     return selects;
@@ -57,7 +67,7 @@ describe('streamed lists over 50,000 records', () => {
 
   beforeAll(async () => {
     rows = seedRows(ROWS, partnerOf, new Date('2026-01-01T00:00:00.000Z'));
-    insertRows(context.database, rows);
+    await insertRows(context.database, rows);
   });
 
   afterEach(() => jest.restoreAllMocks());

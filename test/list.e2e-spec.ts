@@ -11,7 +11,7 @@ import {
   Receipt,
   StoredRecord,
 } from './support/http';
-import { insertRows, SeedRow, seedRows } from './support/sqlite';
+import { insertRows, SeedRow, seedRows } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const NDJSON = { accept: 'application/x-ndjson' };
@@ -295,7 +295,7 @@ describe('list routes: ?since= and ?until=', () => {
       ...row,
       timestamp: at(index),
     }));
-    insertRows(context.database, rows);
+    await insertRows(context.database, rows);
   });
 
   it('sees the seeded rows', async () => {

@@ -1,14 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { get, ingestOk, ingestRaw, nextLink, Receipt } from './support/http';
-import { countRows } from './support/sqlite';
+import { countRows } from './support/database';
 import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
 
 describe('persistence across a restart', () => {
   let database: TestDatabase;
   let app: NestFastifyApplication | undefined;
 
-  beforeAll(() => {
-    database = createTestDatabase();
+  beforeAll(async () => {
+    database = await createTestDatabase();
   });
 
   afterEach(async () => {
@@ -16,8 +16,8 @@ describe('persistence across a restart', () => {
     app = undefined;
   });
 
-  afterAll(() => {
-    database.remove();
+  afterAll(async () => {
+    await database.remove();
   });
 
   it('serves the records of a previous app on the same file, byte for byte', async () => {
@@ -57,12 +57,12 @@ describe('persistence across a restart', () => {
   });
 
   it('runs the migrations once: a third start on the same file changes nothing', async () => {
-    const rowsBefore = countRows(database);
+    const rowsBefore = await countRows(database);
     app = await createTestApp(database);
     await app.close();
     app = await createTestApp(database);
 
-    expect(countRows(database)).toBe(rowsBefore);
+    expect(await countRows(database)).toBe(rowsBefore);
     expect((await get(app, '/ingest/all')).json<Receipt[]>()).toHaveLength(rowsBefore);
     expect((await get(app, '/health/ready')).statusCode).toBe(200);
   });

@@ -1,5 +1,5 @@
 import { get, ingestRaw, JSON_CONTENT_TYPE, Receipt } from './support/http';
-import { readRow } from './support/sqlite';
+import { readRow } from './support/database';
 import { useTestApp } from './support/test-app';
 
 /**
@@ -70,7 +70,7 @@ describe('payload round trip', () => {
     expect(probe.isAdmin).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(typeof probe.toString).toBe('function');
-    expect(readRow(context.database, receipt.id)!.payload).toBe(payloadText);
+    expect((await readRow(context.database, receipt.id))!.payload).toBe(payloadText);
   });
 
   it('still serves ordinary requests after a "__proto__" payload', async () => {

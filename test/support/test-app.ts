@@ -1,23 +1,11 @@
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
+import { createTestDatabase, TestDatabase } from './database';
 
-export interface TestDatabase {
-  url: string;
-  path: string;
-  remove(): void;
-}
-
-/** A fresh SQLite file in its own temporary folder. */
-export function createTestDatabase(): TestDatabase {
-  const folder = mkdtempSync(join(tmpdir(), 'ingestion-test-'));
-  const path = join(folder, 'ingestion.sqlite');
-  return { url: `sqlite:${path}`, path, remove: () => rmSync(folder, { recursive: true, force: true }) };
-}
+export { createTestDatabase };
+export type { TestDatabase };
 
 export interface TestAppOptions {
   /** Settings that win over .env and the environment (DATABASE_URL is set from `database`). */
@@ -61,13 +49,13 @@ export function useTestApp(options: TestAppOptions = {}): TestAppContext {
   let app: NestFastifyApplication | undefined;
 
   beforeAll(async () => {
-    database = createTestDatabase();
+    database = await createTestDatabase();
     app = await createTestApp(database, options);
   });
 
   afterAll(async () => {
     await app?.close();
-    database?.remove();
+    await database?.remove();
     app = undefined;
     database = undefined;
   });
