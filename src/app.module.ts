@@ -5,7 +5,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { createMigratedDataSource, databaseModuleOptions } from './config/database.options';
-import { loggerOptions } from './config/logger.options';
+import { loggerOptions, startupLogger } from './config/logger.options';
+import { unavailableReason } from './ingestion/infrastructure/persistence/database-errors';
 import type { Environment } from './config/environment';
 import { validateEnvironment } from './config/validate-environment';
 import { HealthModule } from './health/health.module';
@@ -31,15 +32,22 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) =>
-            databaseModuleOptions({
-              DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
-              SQLITE_BUSY_TIMEOUT_MS: config.get('SQLITE_BUSY_TIMEOUT_MS', { infer: true }),
-              DATABASE_POOL_SIZE: config.get('DATABASE_POOL_SIZE', { infer: true }),
-              DATABASE_STATEMENT_TIMEOUT_MS: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }),
-              DATABASE_CONNECT_TIMEOUT_MS: config.get('DATABASE_CONNECT_TIMEOUT_MS', { infer: true }),
-              DATABASE_CONNECT_RETRIES: config.get('DATABASE_CONNECT_RETRIES', { infer: true }),
-              DATABASE_CONNECT_RETRY_DELAY_MS: config.get('DATABASE_CONNECT_RETRY_DELAY_MS', { infer: true }),
-            }),
+            databaseModuleOptions(
+              {
+                DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
+                SQLITE_BUSY_TIMEOUT_MS: config.get('SQLITE_BUSY_TIMEOUT_MS', { infer: true }),
+                DATABASE_POOL_SIZE: config.get('DATABASE_POOL_SIZE', { infer: true }),
+                DATABASE_STATEMENT_TIMEOUT_MS: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }),
+                DATABASE_CONNECT_TIMEOUT_MS: config.get('DATABASE_CONNECT_TIMEOUT_MS', { infer: true }),
+                DATABASE_CONNECT_RETRIES: config.get('DATABASE_CONNECT_RETRIES', { infer: true }),
+                DATABASE_CONNECT_RETRY_DELAY_MS: config.get('DATABASE_CONNECT_RETRY_DELAY_MS', { infer: true }),
+              },
+              (error, attempt, attempts) =>
+                startupLogger.warn(
+                  { context: 'Database' },
+                  `database not reachable (${unavailableReason(error)}): attempt ${attempt} of ${attempts} failed, retrying in ${config.get('DATABASE_CONNECT_RETRY_DELAY_MS', { infer: true })} ms`,
+                ),
+            ),
           dataSourceFactory: createMigratedDataSource,
         }),
         LoggerModule.forRootAsync({

@@ -8,7 +8,9 @@ import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
 import { redactedDatabaseUrl } from './config/database.options';
 import type { Environment } from './config/environment';
+import { startupLogger } from './config/logger.options';
 import { InvalidEnvironmentError } from './config/validate-environment';
+import { isDatabaseUnavailable, unavailableReason } from './ingestion/infrastructure/persistence/database-errors';
 import { installGracefulShutdown } from './graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
@@ -29,7 +31,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A bad setting names the variable; anything else is printed whole.
-  console.error(error instanceof InvalidEnvironmentError ? error.message : error);
+  // A bad setting names the variable; a database that never answered says why; anything else is printed whole.
+  if (error instanceof InvalidEnvironmentError) console.error(error.message);
+  else if (isDatabaseUnavailable(error))
+    startupLogger.fatal({ context: 'Database' }, `database not reachable (${unavailableReason(error)}): giving up`);
+  else console.error(error);
   process.exit(1);
 });

@@ -97,6 +97,43 @@ if (TEST_DATABASE_KIND === 'postgres') {
   });
 }
 
+if (TEST_DATABASE_KIND === 'postgres') {
+  describe('when a PostgreSQL statement runs past DATABASE_STATEMENT_TIMEOUT_MS', () => {
+    let database: TestDatabase;
+    let app: NestFastifyApplication;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      app = await createTestApp(database, { env: { DATABASE_STATEMENT_TIMEOUT_MS: '300' } });
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      // Inserts of partner 'slow' take a second: past the timeout, the server cancels them.
+      await database.execute(
+        `CREATE FUNCTION "slow_insert"() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW."partner_id" = 'slow' THEN PERFORM pg_sleep(1); END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER "slow_insert" BEFORE INSERT ON "ingested_data" FOR EACH ROW EXECUTE FUNCTION "slow_insert"();`,
+      );
+    });
+
+    afterAll(async () => {
+      jest.restoreAllMocks();
+      await app.close();
+      await database.remove();
+    });
+
+    it('cancels it and answers 503 problem+json; the next requests are served', async () => {
+      const started = Date.now();
+      expectUnavailable(await ingest(app, { partner_id: 'slow', payload: {} }));
+      expect(Date.now() - started).toBeLessThan(900);
+
+      const fast = await ingestOk(app, 'fast', {});
+      expect((await get(app, '/ingest/all')).json<Receipt[]>()).toEqual([fast]);
+    });
+  });
+}
+
 if (TEST_DATABASE_KIND === 'sqlite') {
   describe('when another process holds the SQLite write lock past the busy timeout', () => {
     let database: TestDatabase;

@@ -48,6 +48,26 @@ describe('the service as a process', () => {
     expect(service.output()).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
+  if (TEST_DATABASE_KIND === 'postgres') {
+    it('retries a PostgreSQL that does not answer at start, then exits 1 without printing the password', async () => {
+      const closedPort = await freePort();
+      service = startService({
+        PORT: String(await freePort()),
+        DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${closedPort}/ingestion`,
+        DATABASE_CONNECT_RETRIES: '2',
+        DATABASE_CONNECT_RETRY_DELAY_MS: '100',
+      });
+      expect(await service.exited).toBe(1);
+      const output = service.output();
+      expect(output).toContain('database not reachable (ECONNREFUSED): attempt 1 of 3 failed, retrying in 100 ms');
+      expect(output).toContain('database not reachable (ECONNREFUSED): attempt 2 of 3 failed');
+      expect(output).toContain('database not reachable (ECONNREFUSED): giving up');
+      expect(output).not.toContain('attempt 3 of 3 failed, retrying');
+      expect(output).not.toContain('hunter2');
+      expect(output).not.toMatch(/\n\s+at /); // messages, not a stack trace
+    });
+  }
+
   // The default is a SQLite file, and the test runs in the temporary folder of the SQLite test database.
   if (TEST_DATABASE_KIND === 'sqlite') {
     it('starts on the embedded default: a SQLite file under data/ in the working directory, logging at info', async () => {

@@ -138,17 +138,34 @@ describe('sqlitePath', () => {
 });
 
 describe('databaseModuleOptions', () => {
-  it('carries the connect retries and their delay from the settings', () => {
+  it('carries the connect retries (attempts after the first) and their delay from the settings', () => {
     const options = databaseModuleOptions(
       settings({ DATABASE_URL: POSTGRES_URL, DATABASE_CONNECT_RETRIES: '3', DATABASE_CONNECT_RETRY_DELAY_MS: '250' }),
     );
-    expect(options).toMatchObject({ type: 'postgres', url: POSTGRES_URL, retryAttempts: 3, retryDelay: 250 });
+    expect(options).toMatchObject({ type: 'postgres', url: POSTGRES_URL, retryAttempts: 4, retryDelay: 250 });
+  });
+
+  it('retries only a database that does not answer, and reports each retry but the last failure', () => {
+    const retries: Array<[number, number]> = [];
+    const options = databaseModuleOptions(
+      settings({ DATABASE_URL: POSTGRES_URL, DATABASE_CONNECT_RETRIES: '2' }),
+      (_error, attempt, attempts) => retries.push([attempt, attempts]),
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(options.toRetry!(new Error('relation "x" already exists'))).toBe(false);
+    expect(options.toRetry!(refused)).toBe(true);
+    expect(options.toRetry!(refused)).toBe(true);
+    expect(options.toRetry!(refused)).toBe(true);
+    expect(retries).toEqual([
+      [1, 3],
+      [2, 3],
+    ]);
   });
 
   it('uses the default retries and delay', () => {
     expect(databaseModuleOptions(settings({ DATABASE_URL: 'sqlite:./x.sqlite' }))).toMatchObject({
       type: 'better-sqlite3',
-      retryAttempts: 10,
+      retryAttempts: 11,
       retryDelay: 1000,
     });
   });

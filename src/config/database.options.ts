@@ -6,6 +6,7 @@ import { IngestedDataOrmEntity } from '../ingestion/infrastructure/persistence/i
 import { IdempotencyKeyOrmEntity } from '../ingestion/infrastructure/persistence/idempotency-key.orm-entity';
 import { POSTGRES_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/sqlite';
+import { isDatabaseUnavailable } from '../ingestion/infrastructure/persistence/database-errors';
 import { POSTGRES_TYPE_PARSERS } from '../ingestion/infrastructure/persistence/postgres-type-parsers';
 import { SchemaMigrator } from '../ingestion/infrastructure/persistence/schema-migrator';
 import type { Environment } from './environment';
@@ -95,13 +96,27 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
 
 /**
  * For TypeOrmModule: connects (retrying at start), then migrates under the migration lock
- * before anything can use the DataSource. A failure after the retries stops the start.
+ * before anything can use the DataSource. Only "not reachable" errors are retried, up to
+ * DATABASE_CONNECT_RETRIES times after the first attempt, each reported to `onRetry`; any
+ * other failure (a migration that fails, say) stops the start at once.
  */
-export function databaseModuleOptions(settings: DatabaseSettings): TypeOrmModuleOptions {
+export function databaseModuleOptions(
+  settings: DatabaseSettings,
+  onRetry: (error: unknown, attempt: number, attempts: number) => void = () => undefined,
+): TypeOrmModuleOptions {
+  const attempts = settings.DATABASE_CONNECT_RETRIES + 1;
+  let failed = 0;
   return {
     ...dataSourceOptions(settings),
-    retryAttempts: settings.DATABASE_CONNECT_RETRIES,
+    // @nestjs/typeorm counts attempts, the first included, and gives up when `retryAttempts` have failed.
+    retryAttempts: attempts,
     retryDelay: settings.DATABASE_CONNECT_RETRY_DELAY_MS,
+    toRetry: (error: unknown) => {
+      if (!isDatabaseUnavailable(error)) return false;
+      failed += 1;
+      if (failed < attempts) onRetry(error, failed, attempts);
+      return true;
+    },
   } as TypeOrmModuleOptions;
 }
 

@@ -19,3 +19,10 @@ export function loggerOptions(level: LogLevelName): Params {
     forRoutes: [],
   };
 }
+
+/**
+ * The log of the start, before Nest's logger is set up (connection retries, a start that
+ * fails): the same JSON lines on stdout, written synchronously so that none is lost when the
+ * process exits right after.
+ */
+export const startupLogger = pino({ level: 'info' }, pino.destination({ sync: true }));
