@@ -39,16 +39,20 @@ async function postgresUnavailable() {
 module.exports = async () => {
   const unavailable = await postgresUnavailable();
   const where = TEST_POSTGRES_URL.replace(/\/\/[^@/]*@/, '//');
+  const reason = `PostgreSQL at ${where} does not answer (${unavailable})`;
   if (unavailable !== undefined) {
     if (process.env.REQUIRE_POSTGRES === '1') {
       throw new Error(`REQUIRE_POSTGRES=1, but PostgreSQL at ${where} does not answer: ${unavailable}`);
     }
     process.stderr.write(
-      `\n*** The PostgreSQL e2e project is SKIPPED: PostgreSQL at ${where} does not answer (${unavailable}).\n` +
+      `\n*** The PostgreSQL e2e project is SKIPPED: ${reason}.\n` +
         '*** Start it (or set TEST_POSTGRES_URL) to run the e2e suite on PostgreSQL too; CI sets REQUIRE_POSTGRES=1.\n\n',
     );
   }
   return {
+    ...(unavailable === undefined
+      ? {}
+      : { reporters: ['default', ['<rootDir>/test/support/postgres-skipped.reporter.js', { reason }]] }),
     projects: [
       {
         displayName: 'unit',
