@@ -1,6 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { get, ingest, nextLink, Receipt, UUID_V7 } from './support/http';
-import { countRows } from './support/database';
+import { countRows, installInsertFault } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const CONCURRENT_REQUESTS = 200;
@@ -46,7 +47,10 @@ describe('concurrent ingestion', () => {
     const spy = jest.spyOn(dataSource, 'query').mockImplementation(async (...args: Parameters<DataSource['query']>) => {
       const result: unknown = await original(...args);
       const [sql, parameters] = args;
-      if (/^INSERT INTO "ingested_data"/.test(sql) && Array.isArray(parameters)) committed.push(String(parameters[0]));
+      // One record per INSERT (SQLite), or a group of them with the ids as an array (PostgreSQL).
+      if (/^\s*INSERT INTO "ingested_data"/.test(sql) && Array.isArray(parameters)) {
+        committed.push(...[parameters[0] as unknown].flat().map(String));
+      }
       return result;
     });
     try {
@@ -60,6 +64,28 @@ describe('concurrent ingestion', () => {
 
     expect(committed).toHaveLength(300);
     expect(committed).toEqual([...committed].sort());
+  });
+
+  it('answers each of many concurrent records on its own: one the database refuses fails alone', async () => {
+    const removeFault = await installInsertFault(context.database, 'refused');
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const partners = Array.from({ length: 60 }, (_, n) => (n === 30 ? 'refused' : 'accepted'));
+      const responses = await Promise.all(
+        partners.map((partner, n) => ingest(context.app, { partner_id: partner, payload: { n } })),
+      );
+      expect(responses.map((response) => response.statusCode)).toEqual(
+        partners.map((partner) => (partner === 'refused' ? 500 : 201)),
+      );
+      expect(responses[30].body).not.toContain('injected fault');
+      const accepted = responses.filter((response) => response.statusCode === 201).map((r) => r.json<Receipt>().id);
+      expect((await get(context.app, '/ingest/partner/accepted')).json<Receipt[]>().map((r) => r.id)).toEqual(accepted);
+      expect((await get(context.app, '/ingest/partner/refused')).json()).toEqual([]);
+      expect(logged).toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+      await removeFault();
+    }
   });
 
   it('pages consistently through records ingested while it pages', async () => {
