@@ -80,10 +80,6 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     return converted;
   }
 
-  protected positionOf(row: SummaryRow): ListPosition {
-    return row.id;
-  }
-
   /**
    * Joins the group of single records waiting for their turn (or opens one): when its turn
    * comes, the group goes in as one INSERT, one commit, in the order the records came.

@@ -11,7 +11,6 @@ import { IngestedDataMapper } from './ingested-data.mapper';
 import {
   CLAIM_KEY_SQL,
   claimParameters,
-  ListPosition,
   outcomeAgainst,
   STORED_CLAIM_SQL,
   StoredClaimRow,
@@ -50,10 +49,6 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
 
   protected dialect(sql: string): string {
     return sql;
-  }
-
-  protected positionOf(row: SummaryRow): ListPosition {
-    return row.seq!;
   }
 
   saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
@@ -115,7 +110,7 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
       }
       if (rows.length > 0) yield rows.map(toSummary);
       if (rows.length < SqliteDataRepository.CHUNK_SIZE) return;
-      cursor = this.positionOf(rows[rows.length - 1]) as number;
+      cursor = rows[rows.length - 1].seq!;
     }
   }
 

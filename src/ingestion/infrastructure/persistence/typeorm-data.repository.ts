@@ -62,7 +62,8 @@ export function outcomeAgainst(stored: StoredClaimRow, claim: IdempotencyClaim):
  * the list filters. Subclasses hold the differences:
  * - `SqliteDataRepository`: synchronous transactions on the one connection, lists walked
  *   by SQLite's `seq` (rowid) keyset up to a snapshot bound;
- * - `PostgresDataRepository`: pooled transactions, lists ordered by `id` and streamed from
+ * - `PostgresDataRepository`: pooled transactions, an instance's writes committed in id
+ *   order (single records grouped into one INSERT), lists ordered by `id` and streamed from
  *   a server-side cursor.
  * Every method turns "database not reachable / timed out" into `StorageUnavailableError`.
  */
@@ -78,8 +79,6 @@ export abstract class TypeOrmDataRepository extends DataRepository {
 
   /** The SQL as the driver wants it (`?` placeholders kept, or numbered). */
   protected abstract dialect(sql: string): string;
-
-  protected abstract positionOf(row: SummaryRow): ListPosition;
 
   save(data: IngestedData): Promise<void> {
     const row = IngestedDataMapper.toRow(data);
