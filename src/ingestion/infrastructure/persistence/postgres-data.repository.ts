@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
+import { DataId } from '../../domain/data-id.value-object';
 import { DataListCriteria } from '../../domain/data-list.criteria';
 import { StoredDataSummary } from '../../domain/data.repository';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
@@ -78,6 +80,23 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
       if (this.numbered.size < 256) this.numbered.set(sql, converted);
     }
     return converted;
+  }
+
+  /**
+   * The hot read goes to the pool directly, as a named prepared statement (parsed and planned
+   * once per connection); TypeORM's per-query QueryRunner and event broadcast cost more than
+   * the query itself here.
+   */
+  findById(id: DataId): Promise<IngestedData | null> {
+    return this.guarded(async () => {
+      const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+      const { rows } = await pool.query<IngestedDataRow>({
+        name: 'ingestion_find_by_id',
+        text: 'SELECT "id", "partner_id", "timestamp", "payload" FROM "ingested_data" WHERE "id" = $1',
+        values: [id.value],
+      });
+      return rows.length === 0 ? null : IngestedDataMapper.toDomain(rows[0]);
+    });
   }
 
   /**
