@@ -63,6 +63,23 @@ async function start(name, command, args, env, port) {
   return { name, port, child, url: `http://127.0.0.1:${port}` };
 }
 
+/** The limit server on an SQLite file. */
+function startLimit(dbFile) {
+  return start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', dbFile], {}, 5003);
+}
+
+/** The built service (`dist/main.js`) on a database URL: `service` on port 5002, `service-pg` on 5004. */
+function startService(name, databaseUrl, logLevel) {
+  const port = name === 'service-pg' ? 5004 : 5002;
+  return start(
+    name,
+    process.execPath,
+    ['dist/main.js'],
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel },
+    port,
+  );
+}
+
 async function stop(server) {
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
@@ -188,37 +205,12 @@ async function main() {
   prepareAnchor();
   const limitDb = freshDb(path.join(WORK, 'limit.db'));
   const serviceDb = freshDb(path.join(WORK, 'service.sqlite'));
-  const limit = await start(
-    'limit',
-    process.execPath,
-    [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', limitDb],
-    {},
-    5003,
-  );
-  const service = await start(
-    'service',
-    process.execPath,
-    ['dist/main.js'],
-    {
-      PORT: '5002',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${serviceDb}`,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    },
-    5002,
-  );
+  const limit = await startLimit(limitDb);
+  const service = await startService('service', `sqlite:${serviceDb}`, process.env.BENCH_LOG_LEVEL ?? 'info');
   const servers = [limit, service];
   if (POSTGRES_URL) {
     await freshPgDb();
-    servers.push(
-      await start(
-        'service-pg',
-        process.execPath,
-        ['dist/main.js'],
-        { PORT: '5004', HOST: '127.0.0.1', DATABASE_URL: pgUrl(), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
-        5004,
-      ),
-    );
+    servers.push(await startService('service-pg', pgUrl(), process.env.BENCH_LOG_LEVEL ?? 'info'));
   }
   const services = servers.slice(1);
   const rows = [];
@@ -270,21 +262,7 @@ async function main() {
       db.close();
       if (present < LIST_ROWS) seedRows(file, LIST_ROWS - present);
       const server =
-        name === 'limit'
-          ? await start(
-              'limit',
-              process.execPath,
-              [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', file],
-              {},
-              5003,
-            )
-          : await start(
-              'service',
-              process.execPath,
-              ['dist/main.js'],
-              { PORT: '5002', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' },
-              5002,
-            );
+        name === 'limit' ? await startLimit(file) : await startService('service', `sqlite:${file}`, 'warn');
       try {
         listRows.push(await listAll(server));
       } finally {
@@ -293,13 +271,7 @@ async function main() {
     }
     if (POSTGRES_URL) {
       await seedPg(LIST_ROWS);
-      const server = await start(
-        'service-pg',
-        process.execPath,
-        ['dist/main.js'],
-        { PORT: '5004', HOST: '127.0.0.1', DATABASE_URL: pgUrl(), LOG_LEVEL: 'warn' },
-        5004,
-      );
+      const server = await startService('service-pg', pgUrl(), 'warn');
       try {
         listRows.push(await listAll(server));
       } finally {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataListCriteria } from '../../domain/data-list.criteria';
 import { StoredDataSummary } from '../../domain/data.repository';
@@ -142,7 +142,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     if (this.openGroup === group) this.openGroup = undefined;
     const { records } = group;
     try {
-      await this.guarded(() => this.insertRows((sql, parameters) => this.dataSource.query(sql, parameters), records));
+      await this.guarded(() => this.insertRows(this.dataSource, records));
       for (const record of records) record.resolve();
       return;
     } catch (error) {
@@ -153,9 +153,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     }
     for (const record of records) {
       try {
-        await this.guarded(() =>
-          this.insertRows((sql, parameters) => this.dataSource.query(sql, parameters), [record]),
-        );
+        await this.guarded(() => this.insertRows(this.dataSource, [record]));
         record.resolve();
       } catch (error) {
         record.reject(error);
@@ -163,12 +161,12 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     }
   }
 
-  /** One INSERT for any number of rows: the columns as arrays, unnested. */
+  /** One INSERT for any number of rows, the columns as arrays, unnested; on the pool or in a transaction. */
   private insertRows(
-    run: (sql: string, parameters: unknown[]) => Promise<unknown>,
+    executor: Pick<DataSource | EntityManager, 'query'>,
     records: Array<{ row: IngestedDataRow }>,
   ): Promise<unknown> {
-    return run(
+    return executor.query(
       `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload")
        SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::json[])`,
       [
@@ -197,7 +195,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
             return outcomeAgainst(stored, claim);
           }
         }
-        await this.insertRows((sql, parameters) => manager.query(sql, parameters), rows);
+        await this.insertRows(manager, rows);
         return { kind: 'saved' };
       }),
     );

@@ -51,6 +51,18 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
     return sql;
   }
 
+  save(data: IngestedData): Promise<void> {
+    const row = IngestedDataMapper.toRow(data);
+    return this.guarded(async () => {
+      await this.query('INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)', [
+        row.id,
+        row.partner_id,
+        row.timestamp,
+        row.payload,
+      ]);
+    });
+  }
+
   saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
     const rows = records.map((record) => IngestedDataMapper.toRow(record));
     return this.guarded(async () => {

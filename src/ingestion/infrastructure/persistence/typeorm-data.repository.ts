@@ -58,13 +58,13 @@ export function outcomeAgainst(stored: StoredClaimRow, claim: IdempotencyClaim):
 /**
  * The TypeORM adapter of the `DataRepository` port, on either database. This class holds
  * what both share: plain parameterised SQL run through the DataSource (written with `?`;
- * each dialect numbers them if it must), the single-record INSERT, reads by id, pages and
+ * each dialect numbers them if it must), the idempotency-claim SQL, reads by id, pages and
  * the list filters. Subclasses hold the differences:
- * - `SqliteDataRepository`: synchronous transactions on the one connection, lists walked
- *   by SQLite's `seq` (rowid) keyset up to a snapshot bound;
- * - `PostgresDataRepository`: pooled transactions, an instance's writes committed in id
- *   order (single records grouped into one INSERT), lists ordered by `id` and streamed from
- *   a server-side cursor.
+ * - `SqliteDataRepository`: one INSERT per record, synchronous transactions on the one
+ *   connection, lists walked by SQLite's `seq` (rowid) keyset up to a snapshot bound;
+ * - `PostgresDataRepository`: an instance's writes committed in id order (single records
+ *   grouped into one INSERT), pooled transactions, reads by id as a prepared statement on
+ *   the pool, lists ordered by `id` and streamed from a server-side cursor.
  * Every method turns "database not reachable / timed out" into `StorageUnavailableError`.
  */
 export abstract class TypeOrmDataRepository extends DataRepository {
@@ -80,17 +80,7 @@ export abstract class TypeOrmDataRepository extends DataRepository {
   /** The SQL as the driver wants it (`?` placeholders kept, or numbered). */
   protected abstract dialect(sql: string): string;
 
-  save(data: IngestedData): Promise<void> {
-    const row = IngestedDataMapper.toRow(data);
-    return this.guarded(async () => {
-      await this.query('INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)', [
-        row.id,
-        row.partner_id,
-        row.timestamp,
-        row.payload,
-      ]);
-    });
-  }
+  abstract save(data: IngestedData): Promise<void>;
 
   abstract saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome>;
 
