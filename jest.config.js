@@ -10,9 +10,19 @@ const { Client } = require('pg');
 
 const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+const ESM_ONLY_PACKAGES = ['content-disposition'];
+
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
+  // ESM-only dependencies, compiled to CommonJS for Jest: Node (20.19+) requires them as they are,
+  // but Jest's module loader can only do so from Node 24.9. content-disposition: @fastify/static
+  // (the OpenAPI UI's assets at /docs).
+  [`/node_modules/(?:${ESM_ONLY_PACKAGES.join('|')})/.+\\.js$`]: [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false },
+  ],
 };
+const transformIgnorePatterns = [`/node_modules/(?!(?:${ESM_ONLY_PACKAGES.join('|')})/)`];
 
 const e2e = {
   testEnvironment: 'node',
@@ -20,6 +30,7 @@ const e2e = {
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform,
+  transformIgnorePatterns,
 };
 
 /** Resolves to why PostgreSQL cannot be used, or undefined when it answers. */
@@ -61,6 +72,7 @@ module.exports = async () => {
         testMatch: ['<rootDir>/src/**/*.spec.ts'],
         moduleFileExtensions: ['ts', 'js', 'json'],
         transform,
+        transformIgnorePatterns,
       },
       { ...e2e, displayName: 'e2e' },
       ...(unavailable === undefined
