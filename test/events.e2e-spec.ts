@@ -3,12 +3,12 @@ import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Subscription } from 'rxjs';
 import type { DataIngestedIntegrationEvent } from '../src/ingestion/application/ports/data-ingested.integration-event';
-import { CountUnhandledExceptionsListener } from '../src/ingestion/application/events/count-unhandled-exceptions.listener';
 import { LogDataIngestedHandler } from '../src/ingestion/application/events/log-data-ingested.handler';
 import { DataIngested } from '../src/ingestion/domain/data-ingested.event';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { get, ingest, ingestOk, Receipt, settle, waitFor } from './support/http';
 import { readRow } from './support/database';
+import { metricValue } from './support/metrics';
 import { useTestApp } from './support/test-app';
 
 /** Collects what the saga publishes through the in-process integration-event publisher. */
@@ -182,15 +182,18 @@ describe('a failing DataIngested listener', () => {
     }
   });
 
-  it('logs and counts each failure', async () => {
-    const counter = context.app.get(CountUnhandledExceptionsListener);
-    const before = counter.failures();
+  it('logs and counts each failure, against the listener that failed', async () => {
+    // Three listeners of DataIngested: the bus does not say which of them threw, so all are named.
+    const handlers = 'LogDataIngestedHandler|RejectingDataIngestedListener|ThrowingDataIngestedListener';
+    const all = () => metricValue(context.app, 'event_handler_failures_total');
+    const before = await all();
 
     const receipt = await ingestOk(context.app, 'acme', { counted: true });
-    await waitFor(() => counter.failures() >= before + 2, 'two counted failures');
+    await waitFor(async () => (await all()) >= before + 2, 'two counted failures');
     await settle();
 
-    expect(counter.failures()).toBe(before + 2);
+    expect(await all()).toBe(before + 2);
+    expect(await metricValue(context.app, 'event_handler_failures_total', { handler: handlers })).toBe(before + 2);
     const messages = loggedErrors.mock.calls.map((call) => [String(call[0]), String(call[1])].join(' '));
     expect(messages.filter((message) => message.includes(`listener failure for ${receipt.id}`))).toHaveLength(2);
   });

@@ -1,6 +1,6 @@
-import { CountUnhandledExceptionsListener } from '../src/ingestion/application/events/count-unhandled-exceptions.listener';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { get, ingestOk, settle, waitFor } from './support/http';
+import { metricValue } from './support/metrics';
 import { useTestApp } from './support/test-app';
 
 describe('an integration event publisher that fails', () => {
@@ -20,12 +20,13 @@ describe('an integration event publisher that fails', () => {
     '%s: the 201 stands, the record is stored, the failure is counted, and the saga keeps working',
     async (_, failure) => {
       const publisher = context.app.get(InProcessIntegrationEventPublisher);
-      const failures = context.app.get(CountUnhandledExceptionsListener);
-      const before = failures.failures('PublishDataIngestedCommand');
+      const failures = () =>
+        metricValue(context.app, 'event_handler_failures_total', { handler: 'PublishDataIngestedHandler' });
+      const before = await failures();
       const publish = jest.spyOn(publisher, 'publish').mockImplementation(failure);
 
       const receipt = await ingestOk(context.app, 'acme', { n: 1 });
-      await waitFor(() => failures.failures('PublishDataIngestedCommand') > before, 'the counted failure');
+      await waitFor(async () => (await failures()) > before, 'the counted failure');
       expect(publish).toHaveBeenCalledTimes(1);
       expect((await get(context.app, `/ingest/${receipt.id}`)).statusCode).toBe(200);
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { IngestDataBatchHandler } from './application/commands/ingest-data-batch.handler';
@@ -8,6 +9,7 @@ import { PurgeExpiredIdempotencyKeysHandler } from './application/commands/purge
 import { PublishDataIngestedHandler } from './application/commands/publish-data-ingested.handler';
 import { CountUnhandledExceptionsListener } from './application/events/count-unhandled-exceptions.listener';
 import { LogDataIngestedHandler } from './application/events/log-data-ingested.handler';
+import { IngestionMetrics } from './application/ports/ingestion.metrics';
 import { IntegrationEventPublisher } from './application/ports/integration-event.publisher';
 import { DataListReader } from './application/queries/data-list.reader';
 import { GetAllDataHandler } from './application/queries/get-all-data.handler';
@@ -20,6 +22,7 @@ import { IngestedDataFactory } from './domain/ingested-data.factory';
 import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
+import { PrometheusIngestionMetrics } from './infrastructure/metrics/prometheus-ingestion.metrics';
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
 import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
 import type { Environment } from '../config/environment';
@@ -28,6 +31,8 @@ import type { Environment } from '../config/environment';
 const MAX_PAYLOAD_DEPTH = 32;
 
 @Module({
+  // DiscoveryModule: the failure counter names the handler that failed (see its listener).
+  imports: [DiscoveryModule],
   controllers: [IngestController],
   providers: [
     {
@@ -59,6 +64,7 @@ const MAX_PAYLOAD_DEPTH = 32;
           ? new PostgresDataRepository(dataSource)
           : new SqliteDataRepository(dataSource),
     },
+    { provide: IngestionMetrics, useClass: PrometheusIngestionMetrics },
     InProcessIntegrationEventPublisher,
     { provide: IntegrationEventPublisher, useExisting: InProcessIntegrationEventPublisher },
     IngestDataHandler,

@@ -151,9 +151,13 @@ export function parseNdjson<T = Record<string, unknown>>(body: string): T[] {
 }
 
 /** Resolves once `condition` holds; rejects with `description` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, description: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  description: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

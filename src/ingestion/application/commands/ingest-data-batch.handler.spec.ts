@@ -1,5 +1,6 @@
 import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordingIngestionMetrics } from '../../../../test/fakes/recording-ingestion.metrics';
 import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { flushPromises } from '../../../../test/support/timing';
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
@@ -49,7 +50,10 @@ describe('IngestDataBatchHandler', () => {
   );
 
   const handlerWith = (repository: DataRepository): IngestDataBatchHandler =>
-    new IngestDataBatchHandler(factory, new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24)));
+    new IngestDataBatchHandler(
+      factory,
+      new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24), new RecordingIngestionMetrics()),
+    );
 
   useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
 
@@ -232,7 +236,12 @@ describe('IngestDataBatchHandler', () => {
 
     it('treats a batch as another request than a single ingest of the same record under the same key', async () => {
       const repository = new InMemoryDataRepository();
-      const committer = new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24));
+      const committer = new IngestionCommitter(
+        repository,
+        publisher,
+        new IdempotencyPolicy(24),
+        new RecordingIngestionMetrics(),
+      );
       await new IngestDataHandler(factory, committer).execute(
         new IngestDataCommand('acme', { a: 1 }, undefined, 'shared-key'),
       );

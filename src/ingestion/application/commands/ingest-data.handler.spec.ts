@@ -1,5 +1,6 @@
 import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordingIngestionMetrics } from '../../../../test/fakes/recording-ingestion.metrics';
 import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { flushPromises } from '../../../../test/support/timing';
 import { PayloadMother } from '../../../../test/mothers/payload.mother';
@@ -55,7 +56,10 @@ describe('IngestDataHandler', () => {
   const factory = new IngestedDataFactory({ maxBytes: 1_000, maxDepth: 32 }, () => new Date(RECEIVED_AT));
 
   const handlerWith = (repository: DataRepository): IngestDataHandler =>
-    new IngestDataHandler(factory, new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24)));
+    new IngestDataHandler(
+      factory,
+      new IngestionCommitter(repository, publisher, new IdempotencyPolicy(24), new RecordingIngestionMetrics()),
+    );
 
   useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
 

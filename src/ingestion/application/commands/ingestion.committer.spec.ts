@@ -1,6 +1,7 @@
 import { EventPublisher, IEvent } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { RecordingIngestionMetrics } from '../../../../test/fakes/recording-ingestion.metrics';
 import { RecordedEventBus, useRecordedEventBus } from '../../../../test/support/recorded-event-bus';
 import { flushPromises, freezeClockAt } from '../../../../test/support/timing';
 import { IdempotencyClaimMother } from '../../../../test/mothers/idempotency-claim.mother';
@@ -73,9 +74,10 @@ describe('IngestionCommitter', () => {
   let publisher: EventPublisher;
   let published: IEvent[];
   let observe: RecordedEventBus['observe'];
+  let metrics: RecordingIngestionMetrics;
 
   const committerWith = (repository: DataRepository, policy = new IdempotencyPolicy(24)): IngestionCommitter =>
-    new IngestionCommitter(repository, publisher, policy);
+    new IngestionCommitter(repository, publisher, policy, metrics);
 
   const eventsOf = (records: IngestedData[]): DataIngested[] =>
     records.map((record) => new DataIngested(record.id.value, record.partnerId.value, record.timestamp.value));
@@ -91,6 +93,10 @@ describe('IngestionCommitter', () => {
   }
 
   useRecordedEventBus((bus) => ({ publisher, published, observe } = bus));
+
+  beforeEach(() => {
+    metrics = new RecordingIngestionMetrics();
+  });
 
   afterEach(() => {
     jest.useRealTimers();
@@ -550,6 +556,53 @@ describe('IngestionCommitter', () => {
       expect(result).toEqual({ view: { records: retry.map(receiptOf) }, replayed: false });
       expect(repository.size).toBe(2);
       expect(published).toEqual(eventsOf(retry));
+    });
+  });
+
+  describe('metrics', () => {
+    it('reports each committed record with its payload size in UTF-8 bytes, in order', async () => {
+      const records = recordsOf(
+        { partnerId: 'acme', payload: { n: 1 } },
+        { partnerId: 'acme', payload: { note: 'héllo ✓' } },
+      );
+
+      await committerWith(new InMemoryDataRepository()).commit('ingest-batch', records, {}, undefined);
+
+      expect(metrics.records).toBe(2);
+      expect(metrics.payloadBytes).toEqual([
+        Buffer.byteLength('{"n":1}'),
+        Buffer.byteLength('{"note":"héllo ✓"}', 'utf8'),
+      ]);
+    });
+
+    it('reports a single record, and the first request with a key', async () => {
+      const repository = new InMemoryDataRepository();
+      await committerWith(repository).commit('ingest', recordsOf({ partnerId: 'acme', payload: {} }), {}, undefined);
+      await committerWith(repository).commit('ingest', recordsOf({ partnerId: 'acme', payload: { k: 1 } }), {}, KEY);
+
+      expect(metrics.payloadBytes).toEqual([2, 7]);
+    });
+
+    it('reports nothing for a replay, a reused key or a failed save', async () => {
+      const repository = new InMemoryDataRepository();
+      const spec = { partnerId: 'acme', payload: { n: 0 } };
+      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY);
+      metrics = new RecordingIngestionMetrics();
+
+      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY);
+      await expect(
+        committerWith(repository).commit('ingest', recordsOf({ ...spec, payload: { n: 1 } }), {}, KEY),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      await expect(
+        committerWith(new FlakyDataRepository(1, new Error('disk full'))).commit(
+          'ingest-batch',
+          recordsOf(spec, spec),
+          {},
+          undefined,
+        ),
+      ).rejects.toThrow('disk full');
+
+      expect(metrics.records).toBe(0);
     });
   });
 

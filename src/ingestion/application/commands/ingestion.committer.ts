@@ -9,6 +9,7 @@ import { IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { IdempotencyKeyReusedError } from '../../domain/ingestion.errors';
 import { Timestamp } from '../../domain/timestamp.value-object';
+import { IngestionMetrics } from '../ports/ingestion.metrics';
 import type { DataReceiptView } from '../views/data-receipt.view';
 import type { IngestionResult } from '../views/ingestion.result';
 
@@ -32,6 +33,7 @@ export class IngestionCommitter {
     private readonly repository: DataRepository,
     private readonly publisher: EventPublisher,
     private readonly policy: IdempotencyPolicy,
+    private readonly metrics: IngestionMetrics,
   ) {}
 
   async commit<View>(
@@ -52,6 +54,7 @@ export class IngestionCommitter {
       if (outcome.kind === 'mismatch') throw new IdempotencyKeyReusedError();
       if (outcome.kind === 'replay') return { view: JSON.parse(outcome.response.body) as View, replayed: true };
     }
+    this.metrics.recordsIngested(aggregates.map((aggregate) => aggregate.payload.byteLength));
     await this.publishEvents(aggregates);
     return { view, replayed: false };
   }

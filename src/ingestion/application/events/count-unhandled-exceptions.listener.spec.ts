@@ -1,10 +1,25 @@
-import { Logger } from '@nestjs/common';
-import { CqrsModule, EventBus, EventsHandler, IEventHandler, UnhandledExceptionBus } from '@nestjs/cqrs';
+import { Injectable, Logger, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import {
+  CommandHandler,
+  CqrsModule,
+  EventBus,
+  EventsHandler,
+  ICommand,
+  ICommandHandler,
+  IEvent,
+  IEventHandler,
+  ofType,
+  Saga,
+  UnhandledExceptionBus,
+} from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, map, Observable } from 'rxjs';
+import { RecordingIngestionMetrics } from '../../../../test/fakes/recording-ingestion.metrics';
 import { DataIngestedMother } from '../../../../test/mothers/data-ingested.mother';
 import { DataIngested } from '../../domain/data-ingested.event';
 import { PublishDataIngestedCommand } from '../commands/publish-data-ingested.command';
+import { IngestionMetrics } from '../ports/ingestion.metrics';
 import { CountUnhandledExceptionsListener } from './count-unhandled-exceptions.listener';
 
 @EventsHandler(DataIngested)
@@ -14,89 +29,159 @@ class FailingDataIngestedHandler implements IEventHandler<DataIngested> {
   }
 }
 
+@EventsHandler(DataIngested)
+class QuietDataIngestedHandler implements IEventHandler<DataIngested> {
+  async handle(): Promise<void> {}
+}
+
+class Ping implements IEvent {}
+class PingCommand implements ICommand {}
+
+@CommandHandler(PingCommand)
+class FailingPingHandler implements ICommandHandler<PingCommand> {
+  async execute(): Promise<void> {
+    throw new Error('command failed');
+  }
+}
+
+@Injectable()
+class PingSaga {
+  @Saga()
+  pinged = (events$: Observable<IEvent>): Observable<ICommand> =>
+    events$.pipe(
+      ofType(Ping),
+      map(() => new PingCommand()),
+    );
+}
+
+class Boom implements IEvent {}
+
+@Injectable()
+class BrokenSaga {
+  @Saga()
+  exploding = (events$: Observable<IEvent>): Observable<ICommand> =>
+    events$.pipe(
+      ofType(Boom),
+      map(() => {
+        throw new Error('saga failed');
+      }),
+    );
+}
+
 describe('CountUnhandledExceptionsListener', () => {
-  let bus: UnhandledExceptionBus;
-  let listener: CountUnhandledExceptionsListener;
+  let metrics: RecordingIngestionMetrics;
   let warn: jest.SpyInstance;
 
   beforeEach(() => {
+    metrics = new RecordingIngestionMetrics();
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    bus = new UnhandledExceptionBus();
-    listener = new CountUnhandledExceptionsListener(bus);
-    listener.onModuleInit();
-  });
-
-  afterEach(() => {
-    listener.onModuleDestroy();
-    jest.restoreAllMocks();
-  });
-
-  const command = () => new PublishDataIngestedCommand('019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69', 'acme', 'now');
-
-  it('counts failures per cause type, and in total', () => {
-    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('a') });
-    bus.publish({ cause: command(), exception: new Error('b') });
-    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('c') });
-
-    expect(listener.failures('DataIngested')).toBe(2);
-    expect(listener.failures('PublishDataIngestedCommand')).toBe(1);
-    expect(listener.failures('SomethingElse')).toBe(0);
-    expect(listener.failures()).toBe(3);
-  });
-
-  it('starts at zero', () => {
-    expect(listener.failures()).toBe(0);
-    expect(listener.failures('DataIngested')).toBe(0);
-  });
-
-  it('logs a warning that names the cause and its running count', () => {
-    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('a') });
-    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('b') });
-
-    expect(warn).toHaveBeenCalledTimes(2);
-    expect(warn.mock.calls[1][0]).toContain('DataIngested');
-    expect(warn.mock.calls[1][0]).toContain('2');
-  });
-
-  it('counts a cause given by name', () => {
-    bus.publish({ cause: 'nightly-export' as never, exception: new Error('a') });
-
-    expect(listener.failures('nightly-export')).toBe(1);
-  });
-
-  it('counts a cause that is neither an object nor a name as unknown', () => {
-    bus.publish({ cause: undefined as never, exception: new Error('a') });
-
-    expect(listener.failures('unknown')).toBe(1);
-    expect(listener.failures()).toBe(1);
-  });
-
-  it('stops counting once the module is destroyed', () => {
-    listener.onModuleDestroy();
-
-    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('a') });
-
-    expect(listener.failures()).toBe(0);
-  });
-
-  it('counts a listener failure reported by the real EventBus', async () => {
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  async function appWith(...providers: Provider[]) {
     const moduleRef = await Test.createTestingModule({
-      imports: [CqrsModule.forRoot()],
-      providers: [FailingDataIngestedHandler, CountUnhandledExceptionsListener],
+      imports: [CqrsModule.forRoot(), DiscoveryModule],
+      providers: [...providers, CountUnhandledExceptionsListener, { provide: IngestionMetrics, useValue: metrics }],
     }).compile();
-    const app = await moduleRef.init();
+    return moduleRef.init();
+  }
+
+  it('counts a failing listener against the listener, through the real EventBus', async () => {
+    const app = await appWith(FailingDataIngestedHandler);
     try {
-      const counter = app.get(CountUnhandledExceptionsListener);
       const reported = firstValueFrom(app.get(UnhandledExceptionBus));
 
       app.get(EventBus).publish(DataIngestedMother.create());
       await reported;
 
-      expect(counter.failures('DataIngested')).toBe(1);
-      expect(counter.failures()).toBe(1);
+      expect(metrics.failedHandlers).toEqual(['FailingDataIngestedHandler']);
     } finally {
       await app.close();
     }
+  });
+
+  it('counts a failing saga-triggered command against its command handler', async () => {
+    const app = await appWith(PingSaga, FailingPingHandler);
+    try {
+      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
+
+      app.get(EventBus).publish(new Ping());
+      await reported;
+
+      expect(metrics.failedHandlers).toEqual(['FailingPingHandler']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('counts a failing saga against its class and property', async () => {
+    const app = await appWith(BrokenSaga);
+    try {
+      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
+
+      app.get(EventBus).publish(new Boom());
+      await reported;
+
+      expect(metrics.failedHandlers).toEqual(['BrokenSaga.exploding']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('names every listener of an event when it has several (the bus does not say which threw)', async () => {
+    const app = await appWith(QuietDataIngestedHandler, FailingDataIngestedHandler);
+    try {
+      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
+
+      app.get(EventBus).publish(DataIngestedMother.create());
+      await reported;
+
+      expect(metrics.failedHandlers).toEqual(['FailingDataIngestedHandler|QuietDataIngestedHandler']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('falls back to the cause type, or unknown, when no handler is registered for it', async () => {
+    const app = await appWith();
+    try {
+      const bus = app.get(UnhandledExceptionBus);
+      const command = new PublishDataIngestedCommand('019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69', 'acme', 'now');
+
+      bus.publish({ cause: command, exception: new Error('a') });
+      bus.publish({ cause: 'nightly-export' as never, exception: new Error('b') });
+      bus.publish({ cause: undefined as never, exception: new Error('c') });
+
+      expect(metrics.failedHandlers).toEqual(['PublishDataIngestedCommand', 'nightly-export', 'unknown']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('logs a warning that names the handler and its running count', async () => {
+    const app = await appWith(FailingDataIngestedHandler);
+    try {
+      const bus = app.get(UnhandledExceptionBus);
+      bus.publish({ cause: DataIngestedMother.create(), exception: new Error('a') });
+      bus.publish({ cause: DataIngestedMother.create(), exception: new Error('b') });
+
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls[1][0]).toContain('FailingDataIngestedHandler');
+      expect(warn.mock.calls[1][0]).toContain('2');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('stops counting once the module is destroyed', async () => {
+    const app = await appWith(FailingDataIngestedHandler);
+    const bus = app.get(UnhandledExceptionBus);
+    await app.close();
+
+    bus.publish({ cause: DataIngestedMother.create(), exception: new Error('a') });
+
+    expect(metrics.failedHandlers).toEqual([]);
   });
 });

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { Histogram, Registry } from 'prom-client';
+import { UNMATCHED_ROUTE } from '../http/request-log';
+
+/** Latency buckets in seconds, 1 ms to 10 s. */
+export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * `http_request_duration_seconds{method, route, status}`: every response, labelled with its
+ * route template (`/ingest/:id`), never the raw path, so the series stay few. Its `_count`
+ * is the request count.
+ */
+@Injectable()
+export class HttpRequestMetrics {
+  private readonly duration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(registry: Registry) {
+    this.duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request to response sent, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: HTTP_DURATION_BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  /** Observes every response of the Fastify instance; call before routes are registered. */
+  install(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.duration.observe(
+        { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status: reply.statusCode },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+}

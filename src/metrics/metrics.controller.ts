@@ -1,0 +1,23 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Registry } from 'prom-client';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: Registry) {}
+
+  /** Prometheus text exposition format of every metric of this instance. */
+  @Get()
+  @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiOperation({
+    summary: 'Metrics (Prometheus)',
+    description:
+      'Request counts and latency histograms by route template and status, records ingested, event-handler failures, database pool.',
+  })
+  @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
+  @ApiOkResponse({ description: 'Prometheus text exposition format (version 0.0.4).', schema: { type: 'string' } })
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
