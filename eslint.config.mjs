@@ -11,6 +11,7 @@ const FRAMEWORK_IMPORTS = [
   '@nestjs/typeorm',
   '@nestjs/platform-fastify',
   '@nestjs/terminus',
+  '@nestjs/swagger',
   'typeorm',
   'fastify',
   'better-sqlite3',
@@ -68,7 +69,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['@nestjs/typeorm', '@nestjs/platform-fastify', 'typeorm', 'fastify', 'better-sqlite3', 'pg'],
+          paths: [
+            '@nestjs/typeorm',
+            '@nestjs/platform-fastify',
+            '@nestjs/swagger',
+            'typeorm',
+            'fastify',
+            'better-sqlite3',
+            'pg',
+          ],
           patterns: [{ group: ['**/infrastructure/**'], message: 'Application code depends on ports, not adapters.' }],
         },
       ],

@@ -1,7 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiLive, ApiReady } from './health.openapi';
 import { ShutdownState } from './shutdown-state';
 
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -12,13 +15,16 @@ export class HealthController {
 
   /** 200 while the process runs and its event loop turns. */
   @Get('live')
+  @ApiLive()
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** 200 when the database answers; 503 when it does not, or once shutdown has begun. */
   @Get('ready')
-  @HealthCheck()
+  // Terminus would document a JSON 503; the problem filter answers it as problem+json (ApiReady).
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiReady()
   ready(): Promise<HealthCheckResult> {
     if (this.shutdown.isShuttingDown) {
       throw new ServiceUnavailableException('The service is shutting down.');

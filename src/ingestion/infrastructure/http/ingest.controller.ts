@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestDataBatchCommand } from '../../application/commands/ingest-data-batch.command';
 import { IngestDataCommand } from '../../application/commands/ingest-data.command';
@@ -24,8 +25,10 @@ import { IngestDataDto } from './dto/ingest-data.dto';
 import { rawJsonBody } from './json-body.parser';
 import { objectMemberSources } from './json-source';
 import { ListDataQueryDto } from './dto/list-data.query-dto';
+import { ApiGetById, ApiIngestBatch, ApiIngestOne, ApiListAll, ApiListByPartner } from './openapi/ingest.openapi';
 import { RequestValidationPipe } from './request-validation.pipe';
 
+@ApiTags('ingestion')
 @Controller('ingest')
 export class IngestController {
   constructor(
@@ -35,15 +38,15 @@ export class IngestController {
 
   @Post()
   @HttpCode(201)
+  @ApiIngestOne()
   async ingest(
     @Body(RequestValidationPipe) body: IngestDataDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataReceiptView> {
     const payloadText = objectMemberSources(rawJsonBody(request)).get('payload');
     const result = await this.commandBus.execute(
-      new IngestDataCommand(body.partner_id, body.payload, payloadText, idempotencyKey),
+      new IngestDataCommand(body.partner_id, body.payload, payloadText, header(request, 'idempotency-key')),
     );
     void reply.header('location', `/ingest/${result.view.id}`);
     return answer(result, reply);
@@ -51,45 +54,58 @@ export class IngestController {
 
   @Post('batch')
   @HttpCode(201)
+  @ApiIngestBatch()
   async ingestBatch(
     @Body(RequestValidationPipe) body: IngestDataBatchDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
     const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request));
-    const result = await this.commandBus.execute(new IngestDataBatchCommand(records, idempotencyKey, errors));
+    const result = await this.commandBus.execute(
+      new IngestDataBatchCommand(records, header(request, 'idempotency-key'), errors),
+    );
     return answer(result, reply);
   }
 
   @Get('all')
+  @ApiListAll()
   async listAll(
     @Query(RequestValidationPipe) query: ListDataQueryDto,
-    @Headers('accept') accept: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const view = await this.queryBus.execute(new GetAllDataQuery(toListOptions(query)));
-    sendList(view, query, accept, request, reply);
+    sendList(view, query, request, reply);
   }
 
   @Get('partner/:partner_id')
+  @ApiListByPartner()
   async listByPartner(
     @Param('partner_id') partnerId: string,
     @Query(RequestValidationPipe) query: ListDataQueryDto,
-    @Headers('accept') accept: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(partnerId, toListOptions(query)));
-    sendList(view, query, accept, request, reply);
+    sendList(view, query, request, reply);
   }
 
   @Get(':id')
+  @ApiGetById()
   async getById(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const view = await this.queryBus.execute(new GetDataByIdQuery(id));
     void reply.header('content-type', JSON_CONTENT_TYPE).send(recordJson(view));
   }
+}
+
+/**
+ * A request header as `@Headers(name)` gives it. Headers are read here rather than through
+ * `@Headers`, which the OpenAPI scanner would list as required parameters under their
+ * lower-case names (the decorators in openapi/ document them).
+ */
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** A replayed answer says so (`Idempotent-Replayed: true`); its status and body are the stored ones. */
@@ -108,14 +124,8 @@ function toListOptions(query: ListDataQueryDto): DataListOptions {
   };
 }
 
-function sendList(
-  view: DataListView,
-  query: ListDataQueryDto,
-  accept: string | undefined,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const format = negotiateListFormat(accept);
+function sendList(view: DataListView, query: ListDataQueryDto, request: FastifyRequest, reply: FastifyReply): void {
+  const format = negotiateListFormat(header(request, 'accept'));
   if (view.nextAfter !== undefined) {
     void reply.header('link', `<${nextPageUrl(request, query, view.nextAfter)}>; rel="next"`);
   }

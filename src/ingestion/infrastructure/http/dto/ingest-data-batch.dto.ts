@@ -1,10 +1,20 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsArray, IsDefined } from 'class-validator';
+import { IngestDataDto } from './ingest-data.dto';
 
 /**
  * Request shape of `POST /ingest/batch`. Each record's own shape is checked by
  * `batchRecordsFrom`, and its values by the factory, like those of `POST /ingest`.
  */
+@ApiSchema({ name: 'IngestBatch', description: 'Records to ingest all together, or not at all.' })
 export class IngestDataBatchDto {
+  @ApiProperty({
+    description:
+      '1 to MAX_BATCH_RECORDS (default 1000) records, the body at most MAX_BATCH_BYTES (default 4 MiB). ' +
+      'Any invalid record rejects the whole batch, and `errors[].field` names it (`records[3].payload`).',
+    type: () => [IngestDataDto],
+    minItems: 1,
+  })
   @IsDefined({ message: 'records is required' })
   @IsArray({ message: 'records must be an array' })
   records!: unknown[];

@@ -1,0 +1,48 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, type SchemaObject } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../openapi/api-responses';
+
+/** `{"status": "ok"}` */
+const LIVE_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['ok'] } },
+};
+
+/** A health indicator's result by name, e.g. `{"database": {"status": "up"}}` (@nestjs/terminus). */
+const INDICATORS_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string' } },
+    additionalProperties: true,
+  },
+  example: { database: { status: 'up' } },
+};
+
+const READY_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['ok'] },
+    info: INDICATORS_SCHEMA,
+    error: { ...INDICATORS_SCHEMA, example: {} },
+    details: INDICATORS_SCHEMA,
+  },
+};
+
+export function ApiLive(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: 'Liveness', description: 'Answers 200 while the process runs and its event loop turns.' }),
+    ApiOkResponse({ description: 'The process is alive.', schema: LIVE_SCHEMA }),
+  );
+}
+
+export function ApiReady(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: 'Readiness', description: 'Answers 200 when the database answers, 503 otherwise.' }),
+    ApiOkResponse({ description: 'The database answers.', schema: READY_SCHEMA }),
+    ApiProblemResponse(503, 'The database does not answer, or shutdown has begun.'),
+  );
+}

@@ -1,0 +1,184 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  getSchemaPath,
+  type HeaderObject,
+} from '@nestjs/swagger';
+import { ApiProblemResponse } from '../../../../openapi/api-responses';
+import {
+  BatchReceiptSchema,
+  DataReceiptSchema,
+  DataRecordSchema,
+  DataSummarySchema,
+  EXAMPLE_ID,
+  IDEMPOTENCY_KEY_PATTERN,
+  PARTNER_ID_DESCRIPTION,
+  PARTNER_ID_PATTERN,
+} from './ingestion.schemas';
+
+/**
+ * The OpenAPI description of IngestController's routes, one decorator per route, so that the
+ * controller shows its routes and this file what the contract (CONTRACT.md) says of them.
+ */
+
+const JSON_MEDIA_TYPE = 'application/json';
+const NDJSON_MEDIA_TYPE = 'application/x-ndjson';
+
+const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
+  description:
+    '`true` when the response is the stored answer to an earlier request with the same `Idempotency-Key` and body; absent otherwise.',
+  schema: { type: 'string', enum: ['true'] },
+};
+
+const LINK_HEADER: HeaderObject = {
+  description:
+    'RFC 8288 link to the next page, with the same path and filters: `</ingest/all?limit=N&after=<last id>>; rel="next"`. ' +
+    'Sent with `limit` when more records may follow.',
+  schema: { type: 'string', example: `</ingest/all?limit=100&after=${EXAMPLE_ID}>; rel="next"` },
+};
+
+function ApiIdempotencyKey(): MethodDecorator & ClassDecorator {
+  return ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Makes a retry safe, per partner: the same key with the same body answers the original status and body again ' +
+      '(`Idempotent-Replayed: true`) without storing anything; with a different body it is a 422. Kept at least ' +
+      'IDEMPOTENCY_TTL_HOURS (default 24). 1–255 printable ASCII characters; anything else is a 400.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN },
+  });
+}
+
+/** Errors of the two POST routes (body parsing, limits, media type, idempotency, storage). */
+function ApiIngestProblems(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiProblemResponse(
+      409,
+      'A request with this `Idempotency-Key` is still in flight (the service may wait and replay instead).',
+    ),
+    ApiProblemResponse(413, 'The body or a payload is over its limit.'),
+    ApiProblemResponse(415, 'The body is not JSON (`application/json` or `application/*+json`).'),
+    ApiProblemResponse(422, 'This `Idempotency-Key` was already used with a different body.'),
+    ApiProblemResponse(
+      503,
+      'The service sheds load or the database is not available: nothing was stored; retry after `Retry-After` seconds.',
+    ),
+    ApiProblemResponse(500, 'The server could not complete the request (no internals are disclosed).'),
+  );
+}
+
+/** Errors that any read may answer once it reaches the database. */
+function ApiReadProblems(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiProblemResponse(503, 'The database is not available; retry after `Retry-After` seconds.'),
+    ApiProblemResponse(500, 'The server could not complete the request (no internals are disclosed).'),
+  );
+}
+
+/** `200` with a JSON array (or NDJSON), the Link header, and the invalid-parameter 400. */
+function ApiListResponses(subject: string): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(DataSummarySchema),
+    ApiOkResponse({
+      description:
+        `${subject} in ingestion order (oldest first); \`[]\` when there are none. Without \`limit\` every matching ` +
+        'record is streamed from a database cursor. With `Accept: application/x-ndjson`, one JSON object a line.',
+      headers: { Link: LINK_HEADER },
+      content: {
+        [JSON_MEDIA_TYPE]: { schema: { type: 'array', items: { $ref: getSchemaPath(DataSummarySchema) } } },
+        [NDJSON_MEDIA_TYPE]: { schema: { $ref: getSchemaPath(DataSummarySchema) } },
+      },
+    }),
+    ApiReadProblems(),
+  );
+}
+
+export function ApiIngestOne(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({
+      summary: 'Ingest one record',
+      description:
+        'A 201 means the record is committed: it survives a crash of the process right after the response. ' +
+        'A `DataIngested` event follows.',
+    }),
+    ApiIdempotencyKey(),
+    ApiCreatedResponse({
+      description: 'The record is committed.',
+      type: DataReceiptSchema,
+      headers: {
+        Location: {
+          description: "The record's URL.",
+          schema: { type: 'string', format: 'uri-reference', example: `/ingest/${EXAMPLE_ID}` },
+        },
+        'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
+      },
+    }),
+    ApiProblemResponse(
+      400,
+      'Invalid JSON, an unknown member, a missing or invalid `partner_id`, a missing or non-object `payload`, ' +
+        'a payload nested too deep, or an invalid `Idempotency-Key`.',
+    ),
+    ApiIngestProblems(),
+  );
+}
+
+export function ApiIngestBatch(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({
+      summary: 'Ingest many records, all or nothing',
+      description: 'All records are committed in one transaction; one `DataIngested` event per record.',
+    }),
+    ApiIdempotencyKey(),
+    ApiCreatedResponse({
+      description: 'Every record is committed; the receipts are in request order.',
+      type: BatchReceiptSchema,
+      headers: { 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+    }),
+    ApiProblemResponse(
+      400,
+      'Invalid JSON, too few or too many records, or an invalid record (`errors[].field` names it, e.g. ' +
+        '`records[3].payload`): nothing is stored. Also an invalid `Idempotency-Key`.',
+    ),
+    ApiIngestProblems(),
+  );
+}
+
+export function ApiListAll(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: 'List every record' }),
+    ApiListResponses('Every matching record'),
+    ApiProblemResponse(400, 'An invalid query parameter, or an `after` that names no record.'),
+  );
+}
+
+export function ApiListByPartner(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: "List a partner's records" }),
+    ApiParam({
+      name: 'partner_id',
+      description: PARTNER_ID_DESCRIPTION,
+      schema: { type: 'string', pattern: PARTNER_ID_PATTERN, example: 'acme' },
+    }),
+    ApiListResponses("The partner's matching records"),
+    ApiProblemResponse(400, 'An invalid `partner_id` or query parameter, or an `after` that names no record.'),
+  );
+}
+
+export function ApiGetById(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: 'Read one record' }),
+    ApiParam({
+      name: 'id',
+      description: 'The record id (a UUID version 7).',
+      schema: { type: 'string', format: 'uuid', example: EXAMPLE_ID },
+    }),
+    ApiOkResponse({ description: 'The record with its payload, as it was written.', type: DataRecordSchema }),
+    ApiProblemResponse(404, 'No record has this id, or it is not a UUID version 7.'),
+    ApiReadProblems(),
+  );
+}

@@ -1,0 +1,117 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, type OperationObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The UI; its assets are served under it (`/docs/...`). */
+export const DOCS_PATH = '/docs';
+/** The OpenAPI document as JSON. */
+export const DOCS_JSON_PATH = '/docs/json';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+const DESCRIPTION = [
+  'HTTP API of the partner-data ingestion service. It matches the wire contract of the service',
+  '(`CONTRACT.md`: routes, status codes, headers, errors).',
+  '',
+  '- Request and response bodies are JSON (`application/json; charset=utf-8`).',
+  '- Every error is an RFC 9457 `application/problem+json` document (`ProblemDetails`); `errors` lists',
+  '  the fields at fault of a request that is not valid. An unknown route is a 404 problem.',
+  `- Every response carries \`${REQUEST_ID_HEADER}\`: the one the request gave (1–200 printable ASCII`,
+  '  characters), or a new one.',
+].join('\n');
+
+/**
+ * Serves the OpenAPI UI at `/docs` and the document at `/docs/json`. The document is built
+ * from the controllers' decorators on its first request, once every module is initialised.
+ * Call before `app.init()`, like the rest of `configureApp`.
+ */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // Fastify binds a route's error handler when it loads the route, and for these routes that
+  // happens before app.init() installs Nest's (the problem filter): an error there, such as the
+  // 404 Swagger throws for /docs/LICENSE, would be Fastify's plain JSON. Look the handler up per request.
+  fastify.addHook('onRoute', (route) => {
+    if (isDocsRoute(route.url))
+      route.errorHandler = (error, request, reply) => fastify.errorHandler(error, request, reply);
+  });
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'Ingestion service — API',
+  });
+}
+
+/** The UI, its assets and the document: everything SwaggerModule serves under `/docs`. */
+export function isDocsRoute(url: string): boolean {
+  return url === DOCS_PATH || url.startsWith(`${DOCS_PATH}/`);
+}
+
+/** The OpenAPI 3 document of every route the app's controllers declare. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Ingestion service')
+    .setDescription(DESCRIPTION)
+    .setVersion(packageVersion())
+    .addTag('ingestion', 'Ingest partner records and read them back.')
+    .addTag('operations', 'Health and metrics, for the platform that runs the service.')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+  return withRequestIds(document);
+}
+
+/**
+ * `X-Request-Id` concerns every route alike (app.setup.ts sets it in an onRequest hook), so it
+ * is added here to every operation and response rather than repeated on each controller.
+ */
+function withRequestIds(document: OpenAPIObject): OpenAPIObject {
+  const components = (document.components ??= {});
+  components.parameters = {
+    ...components.parameters,
+    RequestId: {
+      name: REQUEST_ID_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        'Correlates the request with the service logs. Echoed in the response when it is 1–200 printable ASCII characters; replaced by a new id otherwise.',
+      schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', example: 'req-7f3a9c' },
+    },
+  };
+  components.headers = {
+    ...components.headers,
+    RequestId: {
+      description: 'The request id: the one the request gave, or a new one (a UUID).',
+      schema: { type: 'string' },
+    },
+  };
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation: OperationObject | undefined = pathItem[method];
+      if (!operation) continue;
+      operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
+      for (const response of Object.values(operation.responses)) {
+        if (response === undefined || '$ref' in response) continue;
+        response.headers = { ...response.headers, [REQUEST_ID_HEADER]: { $ref: '#/components/headers/RequestId' } };
+      }
+    }
+  }
+  return document;
+}
+
+/** The version in package.json (next to src/ and dist/ alike), or '1' when it cannot be read. */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === 'string' ? manifest.version : '1';
+  } catch {
+    return '1';
+  }
+}
