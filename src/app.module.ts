@@ -12,6 +12,7 @@ import { validateEnvironment } from './config/validate-environment';
 import { HealthModule } from './health/health.module';
 import { ProblemDetailsFilter } from './ingestion/infrastructure/http/problem-details.filter';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -53,9 +54,13 @@ export class AppModule {
         LoggerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) =>
-            loggerOptions(config.get('LOG_LEVEL', { infer: true })),
+            loggerOptions({
+              level: config.get('LOG_LEVEL', { infer: true }),
+              pretty: config.get('LOG_PRETTY', { infer: true }) === '1',
+            }),
         }),
         CqrsModule.forRoot(),
+        MetricsModule,
         IngestionModule,
         HealthModule,
       ],

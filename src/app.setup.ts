@@ -6,6 +6,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Environment } from './config/environment';
 import { ShutdownState } from './health/shutdown-state';
 import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
+import { setupOpenApi } from './openapi/openapi';
+import { registerLoadShedding } from './http/load-shedding';
+import { installRequestLog } from './http/request-log';
+import { HttpRequestMetrics } from './metrics/http-request.metrics';
 
 /** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
@@ -28,7 +32,8 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /**
  * Everything about the HTTP edge that Nest modules do not cover: the JSON body parser,
- * per-route body limits and the request id header.
+ * per-route body limits, the request id header, request metrics and the route template for
+ * the request log, load shedding, `Connection: close` while draining, and the API docs.
  * Call before `app.init()` (routes are registered there); the app must be created with
  * `{ bodyParser: false }` so that Nest does not install its own parsers.
  */
@@ -41,6 +46,8 @@ export function configureApp(app: NestFastifyApplication): void {
   };
 
   registerJsonBodyParser(fastify);
+  app.get(HttpRequestMetrics).install(fastify);
+  installRequestLog(fastify);
   fastify.addHook('onRoute', (route) => {
     if (route.url in bodyLimits && [route.method].flat().includes('POST')) route.bodyLimit = bodyLimits[route.url];
   });
@@ -55,6 +62,12 @@ export function configureApp(app: NestFastifyApplication): void {
     if (shutdown.isShuttingDown) void reply.header('connection', 'close');
     done(null, payload);
   });
+  // After the hooks above: a shed request still gets its X-Request-Id.
+  registerLoadShedding(fastify, {
+    maxEventLoopDelayMs: config.get('LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', { infer: true }),
+    sampleIntervalMs: config.get('LOAD_SHEDDING_SAMPLE_INTERVAL_MS', { infer: true }),
+  });
+  setupOpenApi(app);
 }
 
 /**

@@ -28,6 +28,26 @@ export class Environment {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevelName = 'info';
 
+  /** 1: human-readable, coloured log lines (pino-pretty), for a terminal; 0: JSON lines. */
+  @IsIn(['0', '1'], { message: 'LOG_PRETTY must be 0 or 1' })
+  LOG_PRETTY: '0' | '1' = '0';
+
+  /**
+   * Load shedding: while the event loop's mean delay over the last sample passes this many
+   * milliseconds, new ingests get 503 + Retry-After instead of queueing (0: never shed).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS = 1_000;
+
+  /** How often the event loop delay is sampled for load shedding. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  LOAD_SHEDDING_SAMPLE_INTERVAL_MS = 1_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(2)

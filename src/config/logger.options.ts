@@ -1,23 +1,41 @@
 import type { Params } from 'nestjs-pino';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { LogLevelName } from './environment';
 
 /** Buffered log output is written at least this often, however little of it there is. */
 const LOG_FLUSH_INTERVAL_MS = 250;
 
+export interface LoggerSettings {
+  level: LogLevelName;
+  /** Human-readable coloured lines through pino-pretty instead of JSON (LOG_PRETTY=1). */
+  pretty: boolean;
+}
+
 /**
- * JSON lines through pino, written asynchronously and in blocks of at least 4 KiB (or every
- * 250 ms; everything is flushed on exit), so that a log line costs a request microseconds
- * and a batch of 1,000 records does not make 1,000 writes. Request logging (pino-http's
- * one line per request) is not wired yet: `forRoutes: []`.
+ * nestjs-pino's logger: every Nest log (the `DataIngested` listener's, the problem filter's,
+ * start and shutdown) and the request log (src/http/request-log.ts) are pino lines on stdout.
+ * Its pino-http middleware is not wired (`forRoutes: []`): the request log is a Fastify hook.
+ *
+ * JSON output is written asynchronously in blocks of at least 4 KiB (or every 250 ms;
+ * everything is flushed on exit), so a log line costs a request microseconds. LOG_PRETTY=1
+ * writes human-readable coloured lines instead (pino-pretty), for a terminal.
  */
-export function loggerOptions(level: LogLevelName): Params {
-  const destination = pino.destination({ sync: false, minLength: 4096 });
-  setInterval(() => destination.flush(), LOG_FLUSH_INTERVAL_MS).unref();
+export function loggerOptions({ level, pretty }: LoggerSettings): Params {
   return {
-    pinoHttp: [{ level, autoLogging: false }, destination],
+    pinoHttp: [{ level, autoLogging: false }, pretty ? prettyDestination() : jsonDestination()],
     forRoutes: [],
   };
+}
+
+function jsonDestination(): DestinationStream {
+  const destination = pino.destination({ sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), LOG_FLUSH_INTERVAL_MS).unref();
+  return destination;
+}
+
+function prettyDestination(): DestinationStream {
+  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
 }
 
 /**

@@ -9,8 +9,11 @@ describe('validateEnvironment', () => {
       HOST: '0.0.0.0',
       DATABASE_URL: 'sqlite:./data/ingestion.sqlite',
       LOG_LEVEL: 'info',
+      LOG_PRETTY: '0',
       MAX_PAYLOAD_BYTES: 262144,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: 1000,
+      LOAD_SHEDDING_SAMPLE_INTERVAL_MS: 1000,
     });
   });
 
@@ -18,6 +21,13 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ PORT: '', MAX_PAYLOAD_BYTES: '1024' })).toMatchObject({
       PORT: 5001,
       MAX_PAYLOAD_BYTES: 1024,
+    });
+  });
+
+  it('accepts LOG_PRETTY=1 and load shedding turned off (0)', () => {
+    expect(validateEnvironment({ LOG_PRETTY: '1', LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: '0' })).toMatchObject({
+      LOG_PRETTY: '1',
+      LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: 0,
     });
   });
 
@@ -36,6 +46,10 @@ describe('validateEnvironment', () => {
     ['MAX_PAYLOAD_BYTES', '1'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
     ['SQLITE_BUSY_TIMEOUT_MS', '-5'],
+    ['LOG_PRETTY', 'yes'],
+    ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', '-1'],
+    ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', 'high'],
+    ['LOAD_SHEDDING_SAMPLE_INTERVAL_MS', '5'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     let error: unknown;
     try {

@@ -12,6 +12,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Extra providers, e.g. a spy listener; added to a module imported beside AppModule. */
   providers?: import('@nestjs/common').Provider[];
+  /**
+   * Runs on the new app before `configureApp` and `init`, when no route exists yet: the place
+   * for a Fastify hook that must see every route (see `recordRoutes` in ./routes).
+   */
+  beforeConfigure?: (app: NestFastifyApplication) => void;
 }
 
 /** Boots the real AppModule on the real Fastify adapter, as main.ts does, without listening. */
@@ -20,13 +25,23 @@ export async function createTestApp(
   options: TestAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ LOG_LEVEL: 'error', ...options.env, DATABASE_URL: database.url })],
+    imports: [
+      AppModule.forRoot({
+        LOG_LEVEL: 'error',
+        // Tests share the app's event loop and block it on purpose (seeding rows): no shedding
+        // unless a test asks for it (load-shedding.e2e-spec).
+        LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: '0',
+        ...options.env,
+        DATABASE_URL: database.url,
+      }),
+    ],
     providers: options.providers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     bodyParser: false,
     logger: ['error', 'fatal'],
   });
+  options.beforeConfigure?.(app);
   configureApp(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
