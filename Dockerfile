@@ -5,29 +5,37 @@
 #
 # scripts/docker-smoke.sh (npm run docker:smoke) reads this file and performs its steps in a
 # temporary folder, so keep to the instructions it understands: FROM, WORKDIR, ENV KEY=VALUE,
-# COPY [--from=build] src... dest, RUN, USER, EXPOSE, VOLUME, HEALTHCHECK and CMD (exec form).
+# COPY [--from=build] src... dest, RUN (steps joined by &&), USER, EXPOSE, VOLUME, HEALTHCHECK
+# and CMD (exec form).
 
-# ---- build: compile TypeScript and the better-sqlite3 native addon, then drop dev dependencies
+# ---- build: compile TypeScript; nothing of this stage but dist/ reaches the image
 FROM node:20-bookworm-slim AS build
-# node-gyp's toolchain, for when no prebuilt better-sqlite3 binary can be fetched
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 make g++ \
-    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: the TypeScript compile needs no native addon, so better-sqlite3 is neither
+# downloaded nor compiled here (the runtime stage installs it once, for the image).
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npm run build
-RUN npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: compiled code and production dependencies only, run as the non-root node user
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # The application files stay owned by root (read-only to node); only the data folder is writable.
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+# Production dependencies are installed here, not copied from the build stage. better-sqlite3
+# downloads a prebuilt binary when GitHub is reachable, else node-gyp compiles it, so its
+# toolchain (python3 make g++) is there for this one step only. One layer: the toolchain, the
+# apt lists and the npm cache are gone before it is committed, so the image keeps none of them.
+# SCARF_ANALYTICS=false: swagger-ui-dist's dependency @scarf/scarf would report the install.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ \
+    && SCARF_ANALYTICS=false npm ci --omit=dev --no-audit --no-fund \
+    && apt-get purge -y --auto-remove python3 make g++ \
+    && rm -rf /var/lib/apt/lists/* \
+    && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY .env ./
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # Keeps the Dockerfile honest on a machine without a Docker engine (npm run docker:smoke).
 #
-# It reads ./Dockerfile and performs its steps in a temporary folder: each stage's container
-# paths (/app, ...) are mapped into <tmp>/<stage>; COPY from the build context takes the files
-# git knows (tracked or untracked, not ignored) minus those .dockerignore excludes; the build
-# stage's RUN lines run there (npm ci, npm run build, npm prune), apt-get lines are only checked
-# against the tools on this machine; the runtime stage is assembled from its COPY lines alone.
+# It reads ./Dockerfile, checks the facts the image relies on (before anything slow), then
+# performs its steps in a temporary folder:
+# - each stage's container paths (/app, ...) are mapped into <tmp>/<stage>;
+# - COPY from the build context takes the files git knows (tracked or untracked, not ignored)
+#   minus those .dockerignore excludes; COPY --from=<stage> copies from that stage's folder;
+# - a RUN line is split into its &&-joined steps: apt-get update/install/purge/autoremove and
+#   `rm -rf /var/lib/apt/lists/*` concern system packages, so they are only checked (the tools an
+#   install names must be on this machine) or logged; `npm cache clean --force` is skipped (it
+#   would wipe this machine's npm cache); the other steps run in the stage's folder, in one shell
+#   with a build environment (no variables of this npm run), and may not touch paths outside the
+#   temporary folder. So the build stage's npm ci and npm run build, and the runtime stage's own
+#   `npm ci --omit=dev` (which installs better-sqlite3's native addon there), really run.
+# The checks: the final stage is FROM a slim Node 20 image, sets NODE_ENV=production, installs
+# its production dependencies with its own `npm ci --omit=dev` (never COPY --from=build of
+# node_modules) and, in that same RUN, purges the toolchain it installs, removes the apt lists
+# and cleans the npm cache; it ends with USER node, EXPOSE 5001 (the .env PORT), VOLUME /app/data,
+# a HEALTHCHECK on /health/ready without curl or wget, and CMD ["node", "dist/main.js"] in exec
+# form (no npm start or npm run: signals must reach node). The runtime folder must hold dist/,
+# .env, package.json, node_modules with the better-sqlite3 addon and no dev dependency, and no
+# src/ or TypeScript configuration; the volume folder must belong to the node user.
 # Then it starts the CMD from the runtime folder (as an unprivileged user when run as root, for
 # USER node; with the image's ENV, the copied .env and PORT set to a free port, so the SQLite file
-# lands in the emulated volume inside the temporary folder), waits for /health/ready, runs the HEALTHCHECK command itself, posts an ingest and
-# reads it back, and sends SIGTERM, which must end the process with exit code 0.
+# lands in the emulated volume inside the temporary folder), waits for /health/ready, runs the
+# HEALTHCHECK command itself (it must pass, and fail against a closed port), posts an ingest and
+# reads it back, checks GET /metrics (200 text with http_request_duration_seconds; skipped while
+# the route answers 404), and sends SIGTERM, which must end the process with exit code 0.
 #
 # It never touches the project's node_modules/ or dist/. The last line printed is PASS or FAIL.
 # Settings: SMOKE_PORT (default: a free port), SMOKE_READY_TIMEOUT_S (30), SMOKE_STOP_TIMEOUT_S (15),
@@ -202,20 +219,100 @@ do_copy() {
   done
 }
 
-# RUN: apt-get steps are checked against this machine's tools; anything else runs in the
-# stage's folder, with the stage's container paths mapped and node:node as the run user.
-do_run() {
-  local cmd="$1"
-  if [[ "$cmd" == *apt-get* ]]; then
-    local pkgs
-    pkgs="$(sed -nE 's/.*apt-get install ([^&;|]*).*/\1/p' <<<"$cmd" | tr ' ' '\n' | grep -Ev '^(-.*)?$' || true)"
-    local p
-    for p in $pkgs; do
-      command -v "$p" >/dev/null || fail "RUN apt-get installs $p, which this machine lacks (apt-get install $p)"
-    done
-    log "  (system packages ${pkgs//$'\n'/ } are already on this machine)"
-    return
+# A RUN line's &&-joined steps, one a line (an && inside quotes does not split).
+run_steps() {
+  node -e '
+    const s = process.argv[1];
+    const steps = [];
+    let cur = "", quote = "";
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (quote) {
+        cur += c;
+        if (c === quote) quote = "";
+        else if (c === "\\" && quote === "\"" && i + 1 < s.length) cur += s[++i];
+      } else if (c === "\"" || c === "\x27") {
+        quote = c;
+        cur += c;
+      } else if (c === "\\" && i + 1 < s.length) {
+        cur += c + s[++i];
+      } else if (c === "&" && s[i + 1] === "&") {
+        steps.push(cur.trim());
+        cur = "";
+        i++;
+      } else cur += c;
+    }
+    steps.push(cur.trim());
+    if (quote || steps.some((step) => !step || step.includes("\n"))) process.exit(1);
+    console.log(steps.join("\n"));
+  ' "$1" || fail "RUN: cannot split into &&-joined steps: $1"
+}
+
+# What a RUN step is: apt (system packages: checked or logged), skip, or run (in the stage folder).
+# apt-get, the apt lists and the npm cache must be plain steps of their own (no ; | $(...) etc.),
+# or this smoke could neither skip them nor run them here.
+APT_STEP='^apt-get( +-[^ ]+)* +(update|install|purge|remove|autoremove)( |$)'
+APT_INSTALL_STEP='^apt-get( +-[^ ]+)* +install( |$)'
+APT_PURGE_STEP='^apt-get( +-[^ ]+)* +(purge|remove)( |$)'
+APT_LISTS_STEP='^rm +-(rf|fr) +/var/lib/apt/lists/?\*?$'
+NPM_CACHE_STEP='^npm +cache +clean( +--force)?$'
+NPM_CI_STEP='^npm +ci( |$)'
+SHELL_SYNTAX='[;|&<>()`$]'
+step_kind() {
+  local step="$1"
+  if [[ ! "$step" =~ $SHELL_SYNTAX && "$step" =~ $APT_STEP ]]; then
+    echo apt
+  elif [[ ! "$step" =~ $SHELL_SYNTAX && ("$step" =~ $APT_LISTS_STEP || "$step" =~ $NPM_CACHE_STEP) ]]; then
+    echo skip
+  elif [[ "$step" == *apt-get* || "$step" == *dpkg* || "$step" == *"npm cache"* || "$step" == *apt/lists* ]]; then
+    fail "RUN step '$step' is not emulated: keep apt-get, the apt lists and the npm cache in plain &&-joined steps of their own"
+  else
+    echo run
   fi
+}
+
+# The packages an `apt-get install`/`purge` step names (its words after the verb, less options).
+apt_packages() {
+  sed -E 's/^apt-get( +-[^ ]+)* +[a-z]+//' <<<"$1" | tr ' ' '\n' | grep -Ev '^(-.*)?$' | paste -sd' ' - || true
+}
+
+# RUN: split into its &&-joined steps. apt-get steps are checked against this machine's tools or
+# logged, `rm -rf /var/lib/apt/lists/*` and `npm cache clean --force` are skipped; the other steps
+# run together, in one shell in the stage's folder, with the stage's container paths mapped and
+# node:node as the run user.
+do_run() {
+  local steps step kind pkgs p
+  local runnable=()
+  steps="$(run_steps "$1")"
+  while IFS= read -r step; do
+    kind="$(step_kind "$step")"
+    case "$kind" in
+      apt)
+        if [[ "$step" =~ $APT_INSTALL_STEP ]]; then
+          pkgs="$(apt_packages "$step")"
+          for p in $pkgs; do
+            command -v "$p" >/dev/null || fail "RUN apt-get installs $p, which this machine lacks (apt-get install $p)"
+          done
+          log "    $step: system packages ($pkgs) are already on this machine"
+        else
+          log "    $step: system packages, not emulated"
+        fi
+        ;;
+      skip)
+        if [[ "$step" == npm* ]]; then
+          log "    $step: skipped (it would wipe this machine's npm cache)"
+        else
+          log "    $step: skipped (no apt lists here)"
+        fi
+        ;;
+      run) runnable+=("$step") ;;
+    esac
+  done <<<"$steps"
+  [[ ${#runnable[@]} -gt 0 ]] || return 0
+
+  local cmd="${runnable[0]}" i
+  for ((i = 1; i < ${#runnable[@]}; i++)); do cmd+=" && ${runnable[i]}"; done
+  log "    run: $cmd"
   local wd
   for wd in "${!WORKDIRS_SEEN[@]}"; do
     [[ "$wd" == / ]] && continue
@@ -228,7 +325,8 @@ do_run() {
     [[ "$token" == "$TMP"/* ]] || fail "RUN touches $token, outside the image; extend the smoke to emulate it"
   done
   local step_started=$SECONDS
-  if ! (cd "$(map_path .)" && "${BUILD_ENV[@]}" "${STAGE_ENV[@]}" bash -euo pipefail -c "$cmd") >>"$TMP/build.log" 2>&1; then
+  # umask 022, as in docker build: what root installs stays readable by the node user.
+  if ! (cd "$(map_path .)" && umask 022 && "${BUILD_ENV[@]}" "${STAGE_ENV[@]}" bash -euo pipefail -c "$cmd") >>"$TMP/build.log" 2>&1; then
     log "build log (last 40 lines):"
     tail -n 40 "$TMP/build.log" | sed 's/^/    /'
     fail "RUN $1"
@@ -243,6 +341,8 @@ interpret() {
   STAGE_ROOT=""
   WORKDIR="/"
   STAGE_ENV=()
+  STAGE_RUNS=()
+  STAGE_COPIES=()
   USER_NAME=""
   EXPOSED=""
   VOLUME_PATH=""
@@ -263,6 +363,8 @@ interpret() {
         [[ $DRY -eq 1 ]] || mkdir -p "$STAGE_ROOT"
         WORKDIR="/"
         STAGE_ENV=()
+        STAGE_RUNS=()
+        STAGE_COPIES=()
         USER_NAME=""
         [[ $DRY -eq 1 ]] || log "stage $STAGE ($image)"
         ;;
@@ -277,6 +379,7 @@ interpret() {
         STAGE_ENV+=("$rest")
         ;;
       COPY)
+        STAGE_COPIES+=("$rest")
         if [[ $DRY -eq 1 ]]; then
           # sources from the build context must be there before anything is built
           if [[ "$rest" != *--from=* ]]; then
@@ -293,7 +396,13 @@ interpret() {
         do_copy "${copy_args[@]}"
         ;;
       RUN)
-        [[ $DRY -eq 0 ]] || continue
+        STAGE_RUNS+=("$rest")
+        if [[ $DRY -eq 1 ]]; then
+          # every step must be one this smoke knows how to perform, before anything is built
+          steps="$(run_steps "$rest")"
+          while IFS= read -r step; do step_kind "$step" >/dev/null; done <<<"$steps"
+          continue
+        fi
         log "  RUN $rest"
         do_run "$rest"
         ;;
@@ -321,10 +430,56 @@ check_final_stage() {
   [[ "$HEALTHCHECK_CMD" == *"/health/ready"* && "$HEALTHCHECK_CMD" == *"$EXPOSED"* ]] ||
     fail "HEALTHCHECK must ask /health/ready on port $EXPOSED by default: $HEALTHCHECK_CMD"
   [[ "$HEALTHCHECK_CMD" != *curl* && "$HEALTHCHECK_CMD" != *wget* ]] || fail "HEALTHCHECK: slim images have no curl or wget"
+  [[ "$CMD_JSON" != *npm* ]] ||
+    fail "Dockerfile: CMD must start node itself, not npm start or npm run (SIGTERM would reach npm, not node): $CMD_JSON"
   local cmd_normalised
   cmd_normalised="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.argv[1])))' "$CMD_JSON" 2>/dev/null || true)"
   [[ "$cmd_normalised" == "$EXPECTED_CMD" ]] || fail "Dockerfile: expected CMD [\"node\", \"dist/main.js\"] (found: $CMD_JSON)"
   printf '%s\n' "${STAGE_ENV[@]}" | grep -qx 'NODE_ENV=production' || fail "Dockerfile: the runtime stage needs ENV NODE_ENV=production"
+
+  # Production dependencies come from the runtime stage's own `npm ci --omit=dev`, never from the
+  # build stage (whose node_modules hold the dev dependencies and no native addon).
+  local copy_line
+  for copy_line in "${STAGE_COPIES[@]}"; do
+    if [[ "$copy_line" == *--from=* ]] && grep -Eq '(^|[ /])node_modules/?( |$)' <<<"$copy_line"; then
+      fail "Dockerfile: the runtime stage copies node_modules from another stage (COPY $copy_line); it must install them with its own RUN npm ci --omit=dev"
+    fi
+  done
+  local run_line steps step npm_ci_run="" steps_of_npm_ci=()
+  for run_line in "${STAGE_RUNS[@]}"; do
+    steps="$(run_steps "$run_line")"
+    while IFS= read -r step; do
+      if [[ "$step" =~ $NPM_CI_STEP && " $step " == *" --omit=dev "* ]]; then npm_ci_run="$run_line"; fi
+    done <<<"$steps"
+    if [[ "$npm_ci_run" == "$run_line" ]]; then mapfile -t steps_of_npm_ci <<<"$steps"; fi
+  done
+  [[ -n "$npm_ci_run" ]] ||
+    fail "Dockerfile: the runtime stage must install its production dependencies itself (RUN npm ci --omit=dev ...)"
+  # That RUN is one layer: the toolchain it installs, the apt lists and the npm cache must be gone
+  # before it ends, or the image keeps them.
+  local installed=() pkgs=() purged=" " lists_removed=0 cache_cleaned=0 seen_npm_ci=0 p
+  for step in "${steps_of_npm_ci[@]}"; do
+    if [[ "$step" =~ $APT_INSTALL_STEP ]]; then
+      read -r -a pkgs <<<"$(apt_packages "$step")"
+      installed+=("${pkgs[@]}")
+    elif [[ "$step" =~ $APT_PURGE_STEP ]]; then
+      purged+="$(apt_packages "$step") "
+    elif [[ "$step" =~ $APT_LISTS_STEP ]]; then
+      lists_removed=1
+    elif [[ "$step" =~ $NPM_CI_STEP ]]; then
+      seen_npm_ci=1
+    elif [[ "$step" =~ $NPM_CACHE_STEP && "$step" == *--force* && $seen_npm_ci -eq 1 ]]; then
+      cache_cleaned=1
+    fi
+  done
+  for p in "${installed[@]}"; do
+    [[ "$purged" == *" $p "* ]] ||
+      fail "Dockerfile: the RUN with npm ci --omit=dev installs $p but does not purge it (apt-get purge -y --auto-remove ...): the image would keep it"
+  done
+  [[ ${#installed[@]} -eq 0 || $lists_removed -eq 1 ]] ||
+    fail "Dockerfile: the RUN with npm ci --omit=dev runs apt-get but does not end with rm -rf /var/lib/apt/lists/*"
+  [[ $cache_cleaned -eq 1 ]] ||
+    fail "Dockerfile: the RUN with npm ci --omit=dev must clean the npm cache after it (&& npm cache clean --force), or the image keeps it"
 }
 
 DRY=1
@@ -345,12 +500,18 @@ volume_host="$RUNTIME_ROOT$VOLUME_PATH"
 [[ -d "$volume_host" ]] || fail "$VOLUME_PATH is not created in the runtime stage"
 [[ "$(stat -c %u "$volume_host")" == "$RUN_UID" ]] || fail "$VOLUME_PATH is not owned by the node user"
 log "runtime $WORKDIR holds: $(cd "$APP_DIR" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | sort | paste -sd' ')"
-for f in package.json .env dist/main.js node_modules; do
+for f in package.json package-lock.json .env dist/main.js node_modules; do
   [[ -e "$APP_DIR/$f" ]] || fail "the runtime stage lacks $f"
 done
-for f in src package-lock.json tsconfig.json; do
+for f in src tsconfig.json tsconfig.build.json nest-cli.json; do
   [[ ! -e "$APP_DIR/$f" ]] || fail "the runtime stage should not hold $f"
 done
+# USER node reads what root installed: every file readable, every folder searchable by others.
+if [[ "$RUN_UID" != "$(id -u)" ]]; then
+  unreadable="$(find "$APP_DIR" \( \( -type d ! -perm -o=rx \) -o \( -type f ! -perm -o=r \) \) -print -quit)"
+  [[ -z "$unreadable" || "$(stat -c %u "$unreadable")" == "$RUN_UID" ]] ||
+    fail "the node user (uid $RUN_UID here) cannot read ${unreadable#"$RUNTIME_ROOT"}"
+fi
 ls "$APP_DIR"/node_modules/better-sqlite3/build/Release/*.node >/dev/null 2>&1 ||
   fail "better-sqlite3's native addon is missing from the runtime node_modules"
 dev_left="$(node -e '
@@ -435,6 +596,21 @@ node -e '
   assert.deepStrictEqual(got.payload, sent.payload);
 ' "$body" "$TMP/get.json" "$id" || fail "GET /ingest/$id did not give the payload back: $(cat "$TMP/get.json")"
 log "GET /ingest/$id 200, payload round-trips"
+
+# ---- Prometheus metrics, once the route exists (checked after the ingest, so the request
+# histogram has samples)
+metrics="$(curl -s -o "$TMP/metrics.txt" -w '%{http_code} %{content_type}' --max-time 5 "$BASE/metrics" || true)"
+status="${metrics%% *}"
+content_type="${metrics#* }"
+if [[ "$status" == 404 ]]; then
+  log "GET /metrics 404: no metrics route yet, check skipped"
+else
+  [[ "$status" == 200 ]] || fail "GET /metrics answered $status: $(head -c 300 "$TMP/metrics.txt")"
+  [[ "$content_type" == text/* ]] || fail "GET /metrics: content-type $content_type, expected text (Prometheus exposition format)"
+  grep -q 'http_request_duration_seconds' "$TMP/metrics.txt" ||
+    fail "GET /metrics has no http_request_duration_seconds: $(head -c 300 "$TMP/metrics.txt")"
+  log "GET /metrics 200 ($content_type), with http_request_duration_seconds"
+fi
 
 # ---- SIGTERM: a clean drain and exit 0
 kill -TERM "$SERVER_PID"
