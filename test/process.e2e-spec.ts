@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect, Socket } from 'node:net';
 import { countRows, TEST_DATABASE_KIND } from './support/database';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-app';
@@ -19,6 +21,114 @@ async function ingest(url: string, payload: object): Promise<Response> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ partner_id: 'acme', payload }),
   });
+}
+
+/** How one POST /ingest of the load ended: a whole response, or a connection that failed before or during one. */
+type IngestOutcome = { status: number } | { error: string; duringResponse: boolean };
+
+/** POST /ingest through `agent` (keep-alive), resolving to its outcome rather than throwing. */
+function ingestThrough(agent: Agent, url: string, payload: object): Promise<IngestOutcome> {
+  return new Promise((resolve) => {
+    const headers = { 'content-type': 'application/json' };
+    const sent = request(`${url}/ingest`, { method: 'POST', agent, headers }, (response) => {
+      response.resume();
+      response.once('end', () => resolve({ status: response.statusCode! }));
+      response.once('close', () => {
+        if (!response.complete) resolve({ error: 'aborted', duringResponse: true });
+      });
+    });
+    sent.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message, duringResponse: false }),
+    );
+    sent.end(JSON.stringify({ partner_id: 'acme', payload }));
+  });
+}
+
+/** Resolves once a new TCP connection to `port` is refused: the server has stopped accepting. */
+async function waitUntilRefused(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still accepting after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * One HTTP/1.1 connection written byte for byte (so a request can be left half sent), whose
+ * responses are read in turn; they must carry Content-Length.
+ */
+class RawConnection {
+  private received = Buffer.alloc(0);
+  private closed = false;
+  private wake: () => void = () => undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined); // seen as the close
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** The next response on the connection; rejects when the connection closes before it is whole. */
+  async response(): Promise<RawResponse> {
+    for (;;) {
+      const headerEnd = this.received.indexOf('\r\n\r\n');
+      if (headerEnd >= 0) {
+        const [statusLine, ...lines] = this.received.subarray(0, headerEnd).toString('latin1').split('\r\n');
+        const headers = Object.fromEntries(
+          lines.map((line) => [
+            line.slice(0, line.indexOf(':')).toLowerCase(),
+            line.slice(line.indexOf(':') + 1).trim(),
+          ]),
+        );
+        const length = Number(headers['content-length']);
+        if (!Number.isInteger(length)) throw new Error(`no Content-Length in ${statusLine}`);
+        if (this.received.length >= headerEnd + 4 + length) {
+          const body = this.received.subarray(headerEnd + 4, headerEnd + 4 + length).toString();
+          this.received = this.received.subarray(headerEnd + 4 + length);
+          return { status: Number(statusLine.split(' ')[1]), headers, body };
+        }
+      }
+      if (this.closed) throw new Error(`connection closed before a whole response: ${this.received.toString()}`);
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
 }
 
 describe('the service as a process', () => {
@@ -118,5 +228,75 @@ describe('the service as a process', () => {
     expect(answered201).toBeGreaterThan(0);
     // Nothing was stored without its 201 reaching the client, and nothing answered 201 is missing.
     expect(await countRows(database)).toBe(answered201);
+  });
+
+  it('on SIGTERM under load: readiness answers 503 while draining, accepted ingests are answered, exit 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+    const shutdownTimeoutMs = 8000;
+    const port = await freePort();
+    service = startService({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+    });
+    await waitUntilReady(service);
+    const exit = service.exited.then((code) => ({ code, at: Date.now() }));
+    const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+    const readiness = await RawConnection.open(port);
+    try {
+      // A readiness request answered 200 on an established connection, and in the same write the start of
+      // the next one: a connection with a request begun is not idle, so closing the server does not drop
+      // it, and the server cannot finish closing (nor the process exit) before that request is answered.
+      const ready = 'GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n';
+      readiness.write(`${ready}\r\n${ready}`);
+      expect((await readiness.response()).status).toBe(200);
+
+      // Load: 20 keep-alive connections, each sending POST /ingest back to back until its connection fails.
+      const outcomes: IngestOutcome[] = [];
+      let signalled = false;
+      let failedBeforeSignal = 0;
+      const loops = Array.from({ length: 20 }, async (_, loop) => {
+        for (let i = 0; ; i++) {
+          const outcome = await ingestThrough(agent, service!.url, { loop, i });
+          outcomes.push(outcome);
+          if ('error' in outcome) {
+            if (!signalled) failedBeforeSignal++;
+            return;
+          }
+        }
+      });
+      const created = () => outcomes.filter((o) => 'status' in o && o.status === 201).length;
+      await waitFor(() => created() >= 100);
+
+      const signalledAt = Date.now();
+      signalled = true;
+      service.child.kill('SIGTERM');
+      // The process acts on the signal when its event loop gets to it: once it refuses new connections,
+      // shutdown has begun, and readiness must already fail while the drain goes on.
+      await waitUntilRefused(port);
+      expect(service.child.exitCode).toBeNull();
+      readiness.write('\r\n');
+      const notReady = await readiness.response();
+      expect(notReady.status).toBe(503);
+      expect(notReady.headers.connection).toBe('close');
+
+      const { code, at } = await exit;
+      expect(code).toBe(0);
+      expect(at - signalledAt).toBeLessThan(shutdownTimeoutMs);
+      await Promise.all(loops);
+
+      // Every response was whole and a 201 or a 503; connections refused, or reset before any response
+      // (a keep-alive connection closed while idle, its next request unread), are not accepted requests.
+      const statuses = outcomes.flatMap((o) => ('status' in o ? [o.status] : []));
+      const failures = outcomes.flatMap((o) => ('error' in o ? [o] : []));
+      expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+      expect(failures.filter((failure) => failure.duringResponse)).toEqual([]);
+      expect(failures.filter((f) => !['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(f.error))).toEqual([]);
+      expect(failedBeforeSignal).toBe(0);
+      // Nothing was stored without its 201 reaching the client, and nothing answered 201 is missing.
+      expect(await countRows(database)).toBe(created());
+    } finally {
+      readiness.destroy();
+      agent.destroy();
+    }
   });
 });

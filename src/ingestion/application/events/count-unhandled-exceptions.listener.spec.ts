@@ -88,60 +88,37 @@ describe('CountUnhandledExceptionsListener', () => {
     return moduleRef.init();
   }
 
-  it('counts a failing listener against the listener, through the real EventBus', async () => {
-    const app = await appWith(FailingDataIngestedHandler);
+  /** Publishes `event` on the real EventBus of an app with these providers; waits for the reported failure. */
+  async function handlersCountedFor(event: IEvent, ...providers: Provider[]): Promise<string[]> {
+    const app = await appWith(...providers);
     try {
       const reported = firstValueFrom(app.get(UnhandledExceptionBus));
-
-      app.get(EventBus).publish(DataIngestedMother.create());
+      app.get(EventBus).publish(event);
       await reported;
-
-      expect(metrics.failedHandlers).toEqual(['FailingDataIngestedHandler']);
+      return metrics.failedHandlers;
     } finally {
       await app.close();
     }
+  }
+
+  it('counts a failing listener against the listener, through the real EventBus', async () => {
+    expect(await handlersCountedFor(DataIngestedMother.create(), FailingDataIngestedHandler)).toEqual([
+      'FailingDataIngestedHandler',
+    ]);
   });
 
   it('counts a failing saga-triggered command against its command handler', async () => {
-    const app = await appWith(PingSaga, FailingPingHandler);
-    try {
-      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
-
-      app.get(EventBus).publish(new Ping());
-      await reported;
-
-      expect(metrics.failedHandlers).toEqual(['FailingPingHandler']);
-    } finally {
-      await app.close();
-    }
+    expect(await handlersCountedFor(new Ping(), PingSaga, FailingPingHandler)).toEqual(['FailingPingHandler']);
   });
 
   it('counts a failing saga against its class and property', async () => {
-    const app = await appWith(BrokenSaga);
-    try {
-      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
-
-      app.get(EventBus).publish(new Boom());
-      await reported;
-
-      expect(metrics.failedHandlers).toEqual(['BrokenSaga.exploding']);
-    } finally {
-      await app.close();
-    }
+    expect(await handlersCountedFor(new Boom(), BrokenSaga)).toEqual(['BrokenSaga.exploding']);
   });
 
   it('names every listener of an event when it has several (the bus does not say which threw)', async () => {
-    const app = await appWith(QuietDataIngestedHandler, FailingDataIngestedHandler);
-    try {
-      const reported = firstValueFrom(app.get(UnhandledExceptionBus));
-
-      app.get(EventBus).publish(DataIngestedMother.create());
-      await reported;
-
-      expect(metrics.failedHandlers).toEqual(['FailingDataIngestedHandler|QuietDataIngestedHandler']);
-    } finally {
-      await app.close();
-    }
+    expect(
+      await handlersCountedFor(DataIngestedMother.create(), QuietDataIngestedHandler, FailingDataIngestedHandler),
+    ).toEqual(['FailingDataIngestedHandler|QuietDataIngestedHandler']);
   });
 
   it('falls back to the cause type, or unknown, when no handler is registered for it', async () => {
