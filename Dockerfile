@@ -22,6 +22,8 @@ RUN npm run build
 # ---- runtime: compiled code and production dependencies only, run as the non-root node user
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# swagger-ui-dist's dependency @scarf/scarf would report the install to its vendor otherwise.
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 # The application files stay owned by root (read-only to node); only the data folder is writable.
 COPY package.json package-lock.json ./
@@ -29,10 +31,9 @@ COPY package.json package-lock.json ./
 # downloads a prebuilt binary when GitHub is reachable, else node-gyp compiles it, so its
 # toolchain (python3 make g++) is there for this one step only. One layer: the toolchain, the
 # apt lists and the npm cache are gone before it is committed, so the image keeps none of them.
-# SCARF_ANALYTICS=false: swagger-ui-dist's dependency @scarf/scarf would report the install.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
-    && SCARF_ANALYTICS=false npm ci --omit=dev --no-audit --no-fund \
+    && npm ci --omit=dev --no-audit --no-fund \
     && apt-get purge -y --auto-remove python3 make g++ \
     && rm -rf /var/lib/apt/lists/* \
     && npm cache clean --force
