@@ -23,7 +23,9 @@ export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     genReqId: requestId,
     logger: false,
-    return503OnClosing: true,
+    // While draining, a request that arrives on a connection still open is served as usual
+    // (readiness answers its own 503 problem+json), with `Connection: close` (see below).
+    return503OnClosing: false,
     // Fastify answers 414 past 100 characters; the contract wants 404 (id) or 400 (partner id).
     // Node's 16 KiB header limit bounds the request line anyway.
     routerOptions: { maxParamLength: 16 * 1024 },

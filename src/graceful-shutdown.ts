@@ -4,20 +4,35 @@ import { ShutdownState } from './health/shutdown-state';
 
 const logger = new Logger('Shutdown');
 
+export interface ShutdownSettings {
+  /** After the signal, how long the service keeps serving, readiness 503, before it closes its listener. */
+  delayMs: number;
+  /** From the signal, the longest the whole shutdown may take; past it the process exits 1. */
+  timeoutMs: number;
+}
+
 /**
- * On SIGTERM or SIGINT: readiness fails at once; the HTTP server stops accepting and lets
- * in-flight requests finish; then Nest's shutdown hooks run and the database closes; exit 0.
- * Past `timeoutMs` the process exits 1 whatever is left.
+ * On SIGTERM or SIGINT:
+ * 1. readiness answers 503 at once, and every response carries `Connection: close`;
+ * 2. for `delayMs` the service keeps serving, so that the gateway sees the 503, takes the
+ *    instance out of rotation and stops sending before anything is refused;
+ * 3. the HTTP server stops accepting and finishes the requests in flight;
+ * 4. Nest's shutdown hooks run (the event handlers' work is done by then, the database closes);
+ * 5. exit 0. Past `timeoutMs` from the signal, the process exits 1 whatever is left.
+ * A second signal while draining is logged and changes nothing.
  *
- * Nest's own `enableShutdownHooks()` closes the database before the HTTP server and ends by
+ * Nest's own `enableShutdownHooks()` stops accepting at once (no delay) and ends by
  * re-raising the signal (exit 143), so this replaces it.
  */
-export function installGracefulShutdown(app: NestFastifyApplication, timeoutMs: number): void {
+export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, timeoutMs }: ShutdownSettings): void {
   let closing = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
-    if (closing) return;
+    if (closing) {
+      logger.warn(`${signal} received while draining: already shutting down`);
+      return;
+    }
     closing = true;
-    logger.log(`${signal} received: draining`);
+    logger.log(`${signal} received: readiness 503, closing in ${delayMs} ms`);
     app.get(ShutdownState).begin();
     const deadline = setTimeout(() => {
       logger.error(`shutdown took longer than ${timeoutMs} ms: exiting`);
@@ -25,6 +40,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, timeoutMs: 
     }, timeoutMs);
     deadline.unref();
     try {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       await app.getHttpAdapter().getInstance().close();
       await app.close();
       logger.log('closed');
@@ -35,6 +51,6 @@ export function installGracefulShutdown(app: NestFastifyApplication, timeoutMs: 
     }
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, (received) => void shutdown(received));
+    process.on(signal, (received) => void shutdown(received));
   }
 }

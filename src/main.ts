@@ -23,7 +23,10 @@ async function bootstrap(): Promise<void> {
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
   app.useLogger(app.get(PinoLogger));
   configureApp(app);
-  installGracefulShutdown(app, config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }));
+  installGracefulShutdown(app, {
+    delayMs: config.get('SHUTDOWN_DELAY_MS', { infer: true }),
+    timeoutMs: config.get('SHUTDOWN_TIMEOUT_MS', { infer: true }),
+  });
   await app.listen({ port: config.get('PORT', { infer: true }), host: config.get('HOST', { infer: true }) });
   new Logger('Bootstrap').log(
     `listening on ${await app.getUrl()} (${redactedDatabaseUrl(config.get('DATABASE_URL', { infer: true }))})`,

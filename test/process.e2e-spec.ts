@@ -299,4 +299,60 @@ describe('the service as a process', () => {
       agent.destroy();
     }
   });
+
+  it('for SHUTDOWN_DELAY_MS after SIGTERM: readiness 503 problem+json on new connections, ingests still served with Connection: close; a second SIGTERM changes nothing', async () => {
+    const port = await freePort();
+    service = startService({ PORT: String(port), DATABASE_URL: database.url, SHUTDOWN_DELAY_MS: '2000' });
+    await waitUntilReady(service);
+    const exit = service.exited.then((code) => ({ code, at: Date.now() }));
+
+    const signalledAt = Date.now();
+    service.child.kill('SIGTERM');
+    let notReady = await fresh(port, 'GET', '/health/ready');
+    while (notReady.status === 200 && Date.now() - signalledAt < 1000)
+      notReady = await fresh(port, 'GET', '/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(notReady.headers['retry-after']).toBe('1');
+    expect(notReady.headers['x-request-id']).toBeDefined();
+    expect(notReady.headers.connection).toBe('close');
+
+    service.child.kill('SIGTERM');
+    const created = await fresh(
+      port,
+      'POST',
+      '/ingest',
+      JSON.stringify({ partner_id: 'acme', payload: { late: true } }),
+    );
+    expect(created.status).toBe(201);
+    expect(created.headers.connection).toBe('close');
+    expect((await fresh(port, 'GET', '/health/live')).status).toBe(200);
+
+    const { code, at } = await exit;
+    expect(code).toBe(0);
+    expect(at - signalledAt).toBeGreaterThanOrEqual(2000);
+    expect(at - signalledAt).toBeLessThan(10000);
+    expect(await countRows(database)).toBe(1);
+    expect(service.output()).toContain('already shutting down');
+  });
 });
+
+/** One request on a new connection (no keep-alive pool), resolved with its status, headers and body. */
+function fresh(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const sent = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.once('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text }));
+    });
+    sent.once('error', reject);
+    sent.end(body);
+  });
+}

@@ -78,6 +78,15 @@ export class Environment {
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  /**
+   * After SIGTERM, how long the service keeps serving with readiness 503 (and `Connection:
+   * close`) before it stops accepting: the gateway's time to take it out of rotation.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_DELAY_MS = 1_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)

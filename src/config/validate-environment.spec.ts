@@ -12,6 +12,7 @@ describe('validateEnvironment', () => {
       LOG_PRETTY: '0',
       MAX_PAYLOAD_BYTES: 262144,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      SHUTDOWN_DELAY_MS: 1000,
       LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: 1000,
       LOAD_SHEDDING_SAMPLE_INTERVAL_MS: 1000,
     });
@@ -47,6 +48,7 @@ describe('validateEnvironment', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
     ['SQLITE_BUSY_TIMEOUT_MS', '-5'],
     ['LOG_PRETTY', 'yes'],
+    ['SHUTDOWN_DELAY_MS', '-1'],
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', '-1'],
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', 'high'],
     ['LOAD_SHEDDING_SAMPLE_INTERVAL_MS', '5'],
