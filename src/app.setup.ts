@@ -34,8 +34,8 @@ export function createFastifyAdapter(): FastifyAdapter {
 
 /**
  * Everything about the HTTP edge that Nest modules do not cover: the JSON body parser,
- * per-route body limits, the request id header, request metrics and the route template for
- * the request log, load shedding, `Connection: close` while draining, and the API docs.
+ * per-route body limits, the request id header, request metrics, the request log line, load
+ * shedding, `Connection: close` while draining, and the API docs.
  * Call before `app.init()` (routes are registered there); the app must be created with
  * `{ bodyParser: false }` so that Nest does not install its own parsers.
  */

@@ -1,6 +1,12 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
+import {
+  problem,
+  PROBLEM_CONTENT_TYPE,
+  RETRY_AFTER_SECONDS,
+  type ProblemDetails,
+} from '../ingestion/infrastructure/http/problem-details';
+import { routeTemplateOf } from './route-template';
 
 export interface LoadSheddingSettings {
   /** Mean event loop delay, over one sample, past which new ingests are refused (0: never). */
@@ -11,15 +17,11 @@ export interface LoadSheddingSettings {
 /** The routes that are shed: new work. Reads, health, metrics and docs are always served. */
 export const SHED_ROUTES: ReadonlySet<string> = new Set(['POST /ingest', 'POST /ingest/batch']);
 
-/** What a shed request is asked to wait before it retries. */
-export const LOAD_SHEDDING_RETRY_AFTER_SECONDS = 1;
-
-const OVERLOADED: ProblemDetails = {
-  type: 'urn:problem-type:ingestion:overloaded',
-  title: 'Service Unavailable',
-  status: 503,
-  detail: 'The service is overloaded and refuses new records for now; retry later.',
-};
+const OVERLOADED = problem(
+  503,
+  'overloaded',
+  'The service is overloaded and refuses new records for now; retry later.',
+);
 
 /**
  * Load shedding with @fastify/under-pressure: while the event loop lags (its mean delay over
@@ -47,13 +49,10 @@ type UnderPressureHandler = NonNullable<Parameters<typeof underPressure>[1]['pre
  */
 function shedIngests(request: FastifyRequest, reply: FastifyReply): ProblemDetails | undefined {
   if (!isShed(request)) return undefined;
-  void reply
-    .status(503)
-    .header('retry-after', String(LOAD_SHEDDING_RETRY_AFTER_SECONDS))
-    .header('content-type', PROBLEM_CONTENT_TYPE);
+  void reply.status(503).header('retry-after', RETRY_AFTER_SECONDS).header('content-type', PROBLEM_CONTENT_TYPE);
   return OVERLOADED;
 }
 
 function isShed(request: FastifyRequest): boolean {
-  return SHED_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`);
+  return SHED_ROUTES.has(`${request.method} ${routeTemplateOf(request)}`);
 }

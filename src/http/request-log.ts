@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Level, Logger } from 'pino';
-
-/** The route of a request that matched none (a 404): one value, whatever the path. */
-export const UNMATCHED_ROUTE = '(unmatched)';
+import { routeTemplateOf } from './route-template';
 
 /**
  * One log line per request, when its response has been sent, through the app's pino logger
@@ -44,7 +42,7 @@ function requestLine(request: FastifyRequest, reply: FastifyReply) {
   const line: Record<string, unknown> = {
     reqId: request.id,
     method: request.method,
-    route: routeOf(request),
+    route: routeTemplateOf(request),
     path: request.url.split('?', 1)[0],
     status: reply.statusCode,
     durationMs: Math.round(reply.elapsedTime * 100) / 100,
@@ -56,9 +54,5 @@ function requestLine(request: FastifyRequest, reply: FastifyReply) {
 }
 
 function requestMessage(request: FastifyRequest, status: number): string {
-  return `${request.method} ${routeOf(request)} ${status}`;
-}
-
-function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+  return `${request.method} ${routeTemplateOf(request)} ${status}`;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, Registry } from 'prom-client';
-import { UNMATCHED_ROUTE } from '../http/request-log';
+import { routeTemplateOf } from '../http/route-template';
 
 /** Latency buckets in seconds, 1 ms to 10 s. */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -29,7 +29,7 @@ export class HttpRequestMetrics {
   install(fastify: FastifyInstance): void {
     fastify.addHook('onResponse', (request, reply, done) => {
       this.duration.observe(
-        { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status: reply.statusCode },
+        { method: request.method, route: routeTemplateOf(request), status: reply.statusCode },
         reply.elapsedTime / 1000,
       );
       done();

@@ -1,7 +1,7 @@
 import { InvalidIdempotencyKeyError } from './ingestion.errors';
 
 /** 1–255 printable ASCII characters (Stripe's limit), as sent in the `Idempotency-Key` header. */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 export class IdempotencyKey {
   private constructor(readonly value: string) {}

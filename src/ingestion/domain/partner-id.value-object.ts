@@ -1,7 +1,7 @@
 import { InvalidPartnerIdError } from './ingestion.errors';
 
 /** 1–64 URL-path-safe characters (RFC 3986 unreserved), starting with a letter or digit. */
-const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
+export const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
 
 export class PartnerId {
   static readonly MAX_LENGTH = 64;

@@ -1,10 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StorageUnavailableError } from '../../domain/ingestion.errors';
-import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
-
-/** What a 503 asks clients to wait before they retry. */
-const RETRY_AFTER_SECONDS = '1';
+import { PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
 
 /**
  * The one place errors become responses (problem+json). Fastify's own errors, raised

@@ -15,6 +15,9 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
+/** What every 503 asks clients to wait before they retry (header `Retry-After`). */
+export const RETRY_AFTER_SECONDS = '1';
+
 const PROBLEM_TYPE_BASE = 'urn:problem-type:ingestion:';
 
 const DOMAIN_STATUS: Record<string, number> = {
@@ -68,7 +71,13 @@ const HTTP_PROBLEM_TYPES: Record<number, string> = {
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported-media-type',
 };
 
-function problem(status: number, code: string | undefined, detail: string, errors?: FieldError[]): ProblemDetails {
+/** A problem document: `type` from the code (`about:blank` without one), `title` from the status. */
+export function problem(
+  status: number,
+  code: string | undefined,
+  detail: string,
+  errors?: FieldError[],
+): ProblemDetails {
   const document: ProblemDetails = {
     type: code ? PROBLEM_TYPE_BASE + code : 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',

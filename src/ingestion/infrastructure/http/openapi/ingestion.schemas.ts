@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { IDEMPOTENCY_KEY } from '../../../domain/idempotency-key.value-object';
+import { PARTNER_ID } from '../../../domain/partner-id.value-object';
 
-/** As PartnerId checks it (domain/partner-id.value-object.ts). */
-export const PARTNER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$';
-/** As IdempotencyKey checks it (domain/idempotency-key.value-object.ts): 1–255 printable ASCII characters. */
-export const IDEMPOTENCY_KEY_PATTERN = '^[\\x20-\\x7e]{1,255}$';
+/** The rule PartnerId checks, as a JSON Schema pattern. */
+export const PARTNER_ID_PATTERN = PARTNER_ID.source;
+/** The rule IdempotencyKey checks (1–255 printable ASCII characters), as a JSON Schema pattern. */
+export const IDEMPOTENCY_KEY_PATTERN = IDEMPOTENCY_KEY.source;
 
 export const EXAMPLE_ID = '0193c3a2-5f1e-7c4b-9a2d-3e4f5a6b7c8d';
 const EXAMPLE_TIMESTAMP = '2026-11-29T10:31:05.123Z';
