@@ -122,7 +122,50 @@ export class Environment {
   @Min(0)
   DATABASE_CONNECT_RETRY_DELAY_MS = 1_000;
 
+  /**
+   * Streamed lists (no `limit`) one instance serves at once; past it a list gets 503 before its
+   * first byte. On PostgreSQL each holds a pooled connection while it streams, so the default
+   * (half of DATABASE_POOL_SIZE, at least 1) leaves the rest to ingestion.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_EXPORT_CONNECTIONS?: number;
+
+  /** A streamed list whose client reads nothing for this long is cut off, and its connection released. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  EXPORT_STALL_TIMEOUT_MS = 30_000;
+
+  /** Longest time a client may take to send a request's headers (then 408 and the connection closes). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Longest time a client may take to send a whole request, headers and body (then 408). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Most sockets open at once; further connections are closed at once. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  HTTP_MAX_CONNECTIONS = 10_000;
+
   @IsOptional()
   @IsString()
   NATS_URL?: string;
+}
+
+/** DATABASE_EXPORT_CONNECTIONS, or its default: half of DATABASE_POOL_SIZE, at least 1. */
+export function exportConnections(
+  environment: Pick<Environment, 'DATABASE_EXPORT_CONNECTIONS' | 'DATABASE_POOL_SIZE'>,
+): number {
+  return environment.DATABASE_EXPORT_CONNECTIONS ?? Math.max(1, Math.floor(environment.DATABASE_POOL_SIZE / 2));
 }

@@ -113,3 +113,24 @@ export class StorageUnavailableError extends IngestionError {
     super('The database is not available right now; retry later.');
   }
 }
+
+/**
+ * The database has no room left for the write (a full disk). Nothing was changed; the same
+ * request may be retried once space is freed.
+ */
+export class StorageFullError extends IngestionError {
+  readonly code = 'storage-full';
+
+  constructor(readonly reason: string) {
+    super('The database has no space left for this write; nothing was stored. Retry later.');
+  }
+}
+
+/** Every slot for streamed lists is taken (`DATABASE_EXPORT_CONNECTIONS`); the same request may be retried. */
+export class ExportLimitReachedError extends IngestionError {
+  readonly code = 'export-limit-reached';
+
+  constructor(limit: number) {
+    super(`${limit} streamed list(s) are already being served; retry later, or read in pages with limit.`);
+  }
+}

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StorageUnavailableError } from '../../domain/ingestion.errors';
-import { PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
+import { isRetryable, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
 
 /**
  * The one place errors become responses (problem+json). Fastify's own errors, raised
@@ -32,7 +32,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       reply.raw.destroy(error instanceof Error ? error : undefined);
       return;
     }
-    if (problem.status === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
+    if (isRetryable(problem.status)) void reply.header('retry-after', RETRY_AFTER_SECONDS);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

@@ -32,7 +32,14 @@ const DOMAIN_STATUS: Record<string, number> = {
   'idempotency-key-reused': HttpStatus.UNPROCESSABLE_ENTITY,
   'invalid-batch': HttpStatus.BAD_REQUEST,
   'storage-unavailable': HttpStatus.SERVICE_UNAVAILABLE,
+  'storage-full': HttpStatus.INSUFFICIENT_STORAGE,
+  'export-limit-reached': HttpStatus.SERVICE_UNAVAILABLE,
 };
+
+/** Statuses that ask the client to come back (header `Retry-After`). */
+export function isRetryable(status: number): boolean {
+  return status === HttpStatus.SERVICE_UNAVAILABLE || status === HttpStatus.INSUFFICIENT_STORAGE;
+}
 
 /**
  * Maps anything thrown while serving a request to a problem document. Unknown errors
