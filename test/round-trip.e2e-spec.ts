@@ -30,7 +30,7 @@ describe('payload round trip', () => {
     const payloadText =
       '{"emoji":"😀👍🏽👨‍👩‍👧","cjk":"漢字かなカナ한국어","rtl":"مرحبا שלום",' +
       '"combining":"e\u0301 a\u0308 n\u0303","nul":"before\\u0000after","escapes":"\\"\\\\\\n\\t\\r\\b\\f",' +
-      '"control":"\\u001f","lone":"\\ud800"}';
+      '"control":"\\u001f","pair":"\\ud83d\\ude00"}';
     const { receipt, text } = await roundTrip(payloadText);
 
     expect(text).toBe(expectedText(receipt, payloadText));

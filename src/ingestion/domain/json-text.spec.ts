@@ -1,4 +1,4 @@
-import { compactJson, endOfJsonString } from './json-text';
+import { compactJson, endOfJsonString, hasUnpairedSurrogate, scanJson } from './json-text';
 
 describe('compactJson', () => {
   it('returns compact text unchanged', () => {
@@ -30,5 +30,51 @@ describe('endOfJsonString', () => {
 
   it('refuses an unterminated string', () => {
     expect(() => endOfJsonString('"abc', 0)).toThrow(SyntaxError);
+  });
+});
+
+describe('scanJson', () => {
+  it.each([
+    ['{}', 1],
+    ['{"a":[1,{"b":{}}]}', 4],
+    ['{"s":"[[[{{{","a":[]}', 2],
+    ['{"s":"\\\\\\"[[["}', 1],
+  ])('measures the nesting of %s as %d, never inside strings', (text, depth) => {
+    expect(scanJson(text).depth).toBe(depth);
+  });
+
+  it('counts a repeated key that JSON.parse dropped (the last one wins there, the text keeps both)', () => {
+    const text = `{"k":${'{"k":'.repeat(40)}1${'}'.repeat(40)},"k":1}`;
+
+    expect(JSON.parse(text)).toEqual({ k: 1 });
+    expect(scanJson(text).depth).toBe(41);
+  });
+
+  it('compacts and measures in one pass', () => {
+    expect(scanJson('{ "a" : [ 1 , { } ] }')).toEqual({ compact: '{"a":[1,{}]}', depth: 3 });
+  });
+});
+
+describe('hasUnpairedSurrogate', () => {
+  it.each([
+    ['a lone high surrogate', '{"s":"\\ud800"}'],
+    ['a lone low surrogate', '{"s":"\\udc00"}'],
+    ['a high surrogate at the end of a string', '{"s":"a\\uD83D"}'],
+    ['two high surrogates', '{"s":"\\ud83d\\ud83d"}'],
+    ['a reversed pair', '{"s":"\\ude00\\ud83d"}'],
+    ['one in a key', '{"\\udfff":1}'],
+  ])('finds %s', (_case, text) => {
+    expect(hasUnpairedSurrogate(text)).toBe(true);
+  });
+
+  it.each([
+    ['a pair of escapes', '{"s":"\\ud83d\\ude00"}'],
+    ['an upper-case pair', '{"s":"\\uD83D\\uDE00"}'],
+    ['the character itself', '{"s":"😀"}'],
+    ['other escapes', '{"s":"\\u00e9\\n\\u0000"}'],
+    ['an escaped backslash before u', '{"s":"\\\\ud800"}'],
+    ['no escape at all', '{"s":"plain"}'],
+  ])('accepts %s', (_case, text) => {
+    expect(hasUnpairedSurrogate(text)).toBe(false);
   });
 });

@@ -1,27 +1,65 @@
-const INSIGNIFICANT_WHITESPACE = /[ \t\n\r]/;
+export interface JsonTextShape {
+  /** The text without the whitespace JSON allows between tokens. */
+  compact: string;
+  /** The deepest nesting of objects and arrays; a top-level object is depth 1. */
+  depth: number;
+}
 
 /**
- * Removes the whitespace JSON allows between tokens, leaving strings, numbers and key order
- * exactly as written. The text must be valid JSON.
+ * One pass over valid JSON text: removes the whitespace between tokens, leaving strings,
+ * numbers and key order exactly as written, and measures the nesting on the text itself,
+ * so that a member JSON.parse dropped (a repeated key) still counts.
  */
-export function compactJson(text: string): string {
-  if (!INSIGNIFICANT_WHITESPACE.test(text)) return text;
-  let out = '';
+export function scanJson(text: string): JsonTextShape {
+  let compact = '';
   let runStart = 0;
+  let depth = 0;
+  let deepest = 0;
   let i = 0;
   while (i < text.length) {
     const char = text.charCodeAt(i);
     if (char === 0x22 /* " */) {
       i = endOfJsonString(text, i);
-    } else if (char === 0x20 || char === 0x09 || char === 0x0a || char === 0x0d) {
-      out += text.slice(runStart, i);
-      while (i < text.length && INSIGNIFICANT_WHITESPACE.test(text[i])) i++;
-      runStart = i;
-    } else {
-      i++;
+      continue;
     }
+    if (char === 0x7b /* { */ || char === 0x5b /* [ */) {
+      if (++depth > deepest) deepest = depth;
+    } else if (char === 0x7d /* } */ || char === 0x5d /* ] */) {
+      depth--;
+    } else if (isWhitespace(char)) {
+      compact += text.slice(runStart, i);
+      while (i < text.length && isWhitespace(text.charCodeAt(i))) i++;
+      runStart = i;
+      continue;
+    }
+    i++;
   }
-  return out + text.slice(runStart);
+  return { compact: runStart === 0 ? text : compact + text.slice(runStart), depth: deepest };
+}
+
+/** Removes the whitespace JSON allows between tokens (see `scanJson`). The text must be valid JSON. */
+export function compactJson(text: string): string {
+  return scanJson(text).compact;
+}
+
+const ESCAPE =
+  /\\(?:u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/g;
+
+/**
+ * Whether valid JSON text escapes half of a UTF-16 surrogate pair on its own (`"\ud800"`):
+ * such a string is no Unicode text (RFC 8259 §8.2; I-JSON, RFC 7493, forbids it) and other
+ * JSON readers refuse or alter it. Raw text cannot hold one once decoded from valid UTF-8.
+ */
+export function hasUnpairedSurrogate(text: string): boolean {
+  if (!text.includes('\\u')) return false;
+  for (const [escape, high, low] of text.matchAll(ESCAPE)) {
+    if (high !== undefined ? low === undefined : /^\\u[dD][c-fC-F]/.test(escape)) return true;
+  }
+  return false;
+}
+
+function isWhitespace(char: number): boolean {
+  return char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09;
 }
 
 /** Index just past the string literal that opens at `start` (a `"`). */

@@ -87,6 +87,18 @@ describe('Payload', () => {
       expect(() => Payload.create(PayloadMother.nestedObjects(100_000))).toThrow(InvalidPayloadError);
     });
 
+    it('holds on the source text: a repeated key hides a deeper first value from the parsed object', () => {
+      const text = `{"k":${'{"k":'.repeat(32)}1${'}'.repeat(32)},"k":1}`;
+
+      expect(() => Payload.create(JSON.parse(text), DEFAULT_PAYLOAD_LIMITS, 'payload', text)).toThrow(invalidPayload());
+    });
+
+    it('rejects 100,000 levels of source text behind a repeated key, without a stack overflow', () => {
+      const text = `{"k":${'['.repeat(100_000)}${']'.repeat(100_000)},"k":1}`;
+
+      expect(() => Payload.create({ k: 1 }, DEFAULT_PAYLOAD_LIMITS, 'payload', text)).toThrow(invalidPayload());
+    });
+
     it('honours a custom limit and names the field it is given', () => {
       const limits: PayloadLimits = { maxBytes: 1_000, maxDepth: 3 };
 
@@ -94,6 +106,27 @@ describe('Payload', () => {
       expect(() => Payload.create(PayloadMother.nestedObjects(4), limits, 'records[0].payload')).toThrow(
         invalidPayload('records[0].payload'),
       );
+    });
+  });
+
+  describe('unicode', () => {
+    it.each([
+      ['a lone high surrogate', '{"s":"\\ud800"}'],
+      ['a lone low surrogate in a key', '{"\\udc00":1}'],
+    ])('rejects %s: the text would be no Unicode', (_case, text) => {
+      expect(() => Payload.create(JSON.parse(text), DEFAULT_PAYLOAD_LIMITS, 'records[1].payload', text)).toThrow(
+        invalidPayload('records[1].payload'),
+      );
+    });
+
+    it('rejects a lone surrogate in a parsed value without source text', () => {
+      expect(() => Payload.create({ s: '\ud800' })).toThrow(invalidPayload());
+    });
+
+    it('keeps a pair of surrogate escapes as written', () => {
+      const text = '{"s":"\\ud83d\\ude00"}';
+
+      expect(Payload.create(JSON.parse(text), DEFAULT_PAYLOAD_LIMITS, 'payload', text).json).toBe(text);
     });
   });
 

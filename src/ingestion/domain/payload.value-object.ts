@@ -1,5 +1,5 @@
 import { InvalidPayloadError, PayloadTooLargeError } from './ingestion.errors';
-import { compactJson } from './json-text';
+import { hasUnpairedSurrogate, scanJson } from './json-text';
 
 export interface PayloadLimits {
   /** Largest serialised size in UTF-8 bytes. */
@@ -23,8 +23,9 @@ export class Payload {
   private constructor(readonly json: string) {}
 
   /**
-   * @param value the parsed payload, for the shape and depth rules
-   * @param sourceText the same payload as JSON text, when the caller has it (JSON.parse(sourceText) ≡ value)
+   * @param value the parsed payload, for the shape rule
+   * @param sourceText the same payload as JSON text, when the caller has it (JSON.parse(sourceText) ≡ value);
+   *   the depth, Unicode and size rules are checked on it, as it is what is stored
    */
   static create(
     value: unknown,
@@ -36,10 +37,16 @@ export class Payload {
     if (!isJsonObject(value)) {
       throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(value)}.`, field);
     }
-    if (exceedsDepth(value, limits.maxDepth)) {
-      throw new InvalidPayloadError(`${field} is nested deeper than ${limits.maxDepth} levels.`, field);
+    if (sourceText === undefined && exceedsDepth(value, limits.maxDepth)) throw tooDeep(field, limits);
+    // The rules hold on the text that is stored: with a repeated key, the parsed value kept only the last.
+    const { compact: json, depth } = scanJson(sourceText ?? JSON.stringify(value));
+    if (depth > limits.maxDepth) throw tooDeep(field, limits);
+    if (hasUnpairedSurrogate(json)) {
+      throw new InvalidPayloadError(
+        `${field} holds a string with an unpaired UTF-16 surrogate escape (such as \\ud800), which is not Unicode text.`,
+        field,
+      );
     }
-    const json = sourceText === undefined ? JSON.stringify(value) : compactJson(sourceText);
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > limits.maxBytes) {
       throw new PayloadTooLargeError(`${field} is ${bytes} bytes serialised; the limit is ${limits.maxBytes}.`, field);
@@ -79,22 +86,15 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/**
- * Recursion is bounded by `maxDepth` (it stops at the first container past the limit), so
- * hostile nesting cannot exhaust the stack; no intermediate arrays are built.
- */
+function tooDeep(field: string, limits: PayloadLimits): InvalidPayloadError {
+  return new InvalidPayloadError(`${field} is nested deeper than ${limits.maxDepth} levels.`, field);
+}
+
+/** Bounded by `maxDepth` (it stops at the first container past it): hostile nesting cannot exhaust the stack. */
 function exceedsDepth(node: object, maxDepth: number, depth = 1): boolean {
   if (depth > maxDepth) return true;
-  if (Array.isArray(node)) {
-    for (const child of node) {
-      if (typeof child === 'object' && child !== null && exceedsDepth(child as object, maxDepth, depth + 1))
-        return true;
-    }
-    return false;
-  }
-  for (const key in node) {
-    const child = (node as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null && exceedsDepth(child, maxDepth, depth + 1)) return true;
+  for (const child of Array.isArray(node) ? node : Object.values(node)) {
+    if (typeof child === 'object' && child !== null && exceedsDepth(child as object, maxDepth, depth + 1)) return true;
   }
   return false;
 }
