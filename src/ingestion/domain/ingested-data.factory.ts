@@ -39,12 +39,7 @@ export class IngestedDataFactory {
     inputs: ReadonlyArray<IngestDataInput | null>,
     shapeErrors: readonly BatchFieldError[] = [],
   ): IngestedData[] {
-    const maxRecords = this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
-    if (inputs.length === 0 || inputs.length > maxRecords) {
-      throw new InvalidBatchError([
-        { field: 'records', message: `records must hold 1 to ${maxRecords} records, not ${inputs.length}.` },
-      ]);
-    }
+    checkBatchSize(inputs.length, this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
     const timestamp = Timestamp.fromDate(this.clock());
     const errors: BatchFieldError[] = [...shapeErrors];
     const records: IngestedData[] = [];
@@ -71,6 +66,15 @@ export class IngestedDataFactory {
       payload,
       timestamp: Timestamp.fromDate(this.clock()),
     });
+  }
+}
+
+/** A batch holds 1 to `maxRecords` records; InvalidBatchError otherwise. */
+export function checkBatchSize(count: number, maxRecords: number): void {
+  if (count === 0 || count > maxRecords) {
+    throw new InvalidBatchError([
+      { field: 'records', message: `records must hold 1 to ${maxRecords} records, not ${count}.` },
+    ]);
   }
 }
 

@@ -58,7 +58,7 @@ export class DataNotFoundError extends IngestionError {
   readonly code = 'data-not-found';
 
   constructor(id: string) {
-    super(`No record with id '${id}'.`);
+    super(`No record with id '${quoted(id)}'.`);
   }
 }
 
@@ -66,7 +66,7 @@ export class UnknownCursorError extends IngestionError {
   readonly code = 'unknown-cursor';
 
   constructor(id: string) {
-    super(`No record with id '${id}' to continue after.`, 'after');
+    super(`No record with id '${quoted(id)}' to continue after.`, 'after');
   }
 }
 
@@ -133,4 +133,11 @@ export class ExportLimitReachedError extends IngestionError {
   constructor(limit: number) {
     super(`${limit} streamed list(s) are already being served; retry later, or read in pages with limit.`);
   }
+}
+
+const MAX_QUOTED_CHARACTERS = 100;
+
+/** What a client asked for, as an error message quotes it: at most 100 characters. */
+function quoted(text: string): string {
+  return text.length > MAX_QUOTED_CHARACTERS ? `${text.slice(0, MAX_QUOTED_CHARACTERS)}…` : text;
 }

@@ -65,12 +65,12 @@ describe('GetDataByIdHandler', () => {
     expect(findById).not.toHaveBeenCalled();
   });
 
-  it('raises DataNotFoundError for the upper-case spelling of a stored id', async () => {
+  it('finds a record by the upper-case spelling of its id (UUIDs are case-insensitive on input)', async () => {
     const data = IngestedDataMother.ingested();
     await repository.save(data);
 
-    await expect(handler.execute(new GetDataByIdQuery(data.id.value.toUpperCase()))).rejects.toBeInstanceOf(
-      DataNotFoundError,
-    );
+    const view = await handler.execute(new GetDataByIdQuery(data.id.value.toUpperCase()));
+
+    expect(view.id).toBe(data.id.value);
   });
 });

@@ -3,8 +3,8 @@ import { InvalidBatchError } from '../../domain/ingestion.errors';
 import { batchRecordsFrom, BatchRecords } from './batch-records';
 
 /** What the controller hands over: the records as the JSON body parser made them, and the text they came from. */
-function fromBody(rawBody: string): BatchRecords {
-  return batchRecordsFrom((JSON.parse(rawBody) as { records: unknown[] }).records, rawBody);
+function fromBody(rawBody: string, maxRecords = 1000): BatchRecords {
+  return batchRecordsFrom((JSON.parse(rawBody) as { records: unknown[] }).records, rawBody, maxRecords);
 }
 
 describe('batchRecordsFrom', () => {
@@ -102,8 +102,22 @@ describe('batchRecordsFrom', () => {
     expect(batch.records.map((record) => record === null)).toEqual([false, true, false, true]);
   });
 
-  it('answers no records for an empty batch (the factory rejects its size)', () => {
-    expect(fromBody('{"records": [ ]}')).toEqual({ records: [], errors: [] });
+  it.each([
+    ['no records', '{"records": [ ]}', 'not 0'],
+    ['more records than the limit', '{"records": [{"partner_id":"acme","payload":{}},7,"x"]}', 'not 3'],
+  ])('refuses a batch of %s by its size alone', (_case, body, count) => {
+    expect(() => fromBody(body, 2)).toThrow(InvalidBatchError);
+    expect(() => fromBody(body, 2)).toThrow(
+      expect.objectContaining({
+        errors: [{ field: 'records', message: expect.stringContaining(count) as unknown as string }],
+      }),
+    );
+  });
+
+  it('counts the records before any per-record work: 2,000,000 elements are refused at once', () => {
+    const records = new Array<unknown>(2_000_000).fill(0);
+    // Not the body these records came from: walking it would throw a SyntaxError instead.
+    expect(() => batchRecordsFrom(records, '', 1000)).toThrow(InvalidBatchError);
   });
 
   it('lets the factory name missing and invalid fields with the shape problems, in record order', () => {

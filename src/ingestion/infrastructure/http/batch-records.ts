@@ -1,5 +1,5 @@
 import type { BatchFieldError } from '../../domain/ingestion.errors';
-import type { IngestDataInput } from '../../domain/ingested-data.factory';
+import { checkBatchSize, type IngestDataInput } from '../../domain/ingested-data.factory';
 import { batchPayloadSources } from './json-source';
 
 const RECORD_FIELDS = new Set(['partner_id', 'payload']);
@@ -14,9 +14,11 @@ export interface BatchRecords {
 /**
  * The records of a batch body. Their shape is checked here, as IngestDataDto checks that of
  * `POST /ingest`; their values are checked by the factory, which reports both kinds of
- * problem together so that one answer lists every field at fault.
+ * problem together so that one answer lists every field at fault. The number of records is
+ * checked first, so a refused batch costs the same whatever its records hold.
  */
-export function batchRecordsFrom(records: unknown[], rawBody: string): BatchRecords {
+export function batchRecordsFrom(records: unknown[], rawBody: string, maxRecords: number): BatchRecords {
+  checkBatchSize(records.length, maxRecords);
   const payloadTexts = batchPayloadSources(rawBody);
   const errors: BatchFieldError[] = [];
   const inputs = records.map((record, index): IngestDataInput | null => {

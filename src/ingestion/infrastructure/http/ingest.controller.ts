@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +13,7 @@ import type { DataListView } from '../../application/views/data-list.view';
 import type { BatchReceiptView } from '../../application/views/batch-receipt.view';
 import type { DataReceiptView } from '../../application/views/data-receipt.view';
 import type { IngestionResult } from '../../application/views/ingestion.result';
+import type { Environment } from '../../../config/environment';
 import { batchRecordsFrom } from './batch-records';
 import { IngestDataBatchDto } from './dto/ingest-data-batch.dto';
 import {
@@ -31,10 +33,15 @@ import { RequestValidationPipe } from './request-validation.pipe';
 @ApiTags('ingestion')
 @Controller('ingest')
 export class IngestController {
+  private readonly maxBatchRecords: number;
+
   constructor(
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
-  ) {}
+    config: ConfigService<Environment, true>,
+  ) {
+    this.maxBatchRecords = config.get('MAX_BATCH_RECORDS', { infer: true });
+  }
 
   @Post()
   @HttpCode(201)
@@ -60,7 +67,7 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
-    const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request));
+    const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request), this.maxBatchRecords);
     const result = await this.commandBus.execute(
       new IngestDataBatchCommand(records, header(request, 'idempotency-key'), errors),
     );
