@@ -7,6 +7,12 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { DOCS_JSON_PATH, DOCS_PATH, isDocsRoute } from '../src/openapi/openapi';
 import { expectProblem, get } from './support/http';
 import { recordRoutes, RegisteredRoute } from './support/routes';
@@ -24,8 +30,8 @@ interface Operation {
 
 /** What the contract (CONTRACT.md) says each route answers: its success status and its problem statuses. */
 const CONTRACT_STATUSES: Array<[string, string, string[]]> = [
-  ['POST /ingest', '201', ['400', '409', '413', '415', '422', '503']],
-  ['POST /ingest/batch', '201', ['400', '409', '413', '415', '422', '503']],
+  ['POST /ingest', '201', ['400', '409', '413', '415', '422', '503', '507']],
+  ['POST /ingest/batch', '201', ['400', '409', '413', '415', '422', '503', '507']],
   ['GET /ingest/all', '200', ['400', '503']],
   ['GET /ingest/partner/{partner_id}', '200', ['400', '503']],
   ['GET /ingest/{id}', '200', ['404', '503']],
@@ -37,9 +43,31 @@ const CONTRACT_STATUSES: Array<[string, string, string[]]> = [
 const LIST_ROUTES = ['GET /ingest/all', 'GET /ingest/partner/{partner_id}'];
 const IDEMPOTENT_ROUTES = ['POST /ingest', 'POST /ingest/batch'];
 
+/** Limits other than the defaults, to see that the document reads the configuration. */
+const LIMITS = { MAX_BATCH_RECORDS: '250', MAX_PAYLOAD_BYTES: '65536', MAX_BATCH_BYTES: '1048576' };
+
+/**
+ * Warnings of Redocly's recommended rules that stay, on purpose:
+ * - info-license-strict: package.json says UNLICENSED; there is no licence text to link to.
+ * - operation-4xx-response: liveness, readiness and metrics take no input that could be wrong,
+ *   so they have no 4xx to document.
+ */
+const ACCEPTED_LINT_WARNINGS = [
+  'info-license-strict #/info/license/url',
+  'operation-4xx-response #/paths/~1health~1live/get/responses',
+  'operation-4xx-response #/paths/~1health~1ready/get/responses',
+  'operation-4xx-response #/paths/~1metrics/get/responses',
+];
+
+interface LintReport {
+  totals: { errors: number; warnings: number };
+  problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }>;
+}
+
 describe('OpenAPI document (/docs)', () => {
   let registered: RegisteredRoute[] = [];
   const context = useTestApp({
+    env: LIMITS,
     beforeConfigure: (app) => {
       registered = recordRoutes(app);
     },
@@ -75,6 +103,15 @@ describe('OpenAPI document (/docs)', () => {
     const schema = response.content?.[mediaType]?.schema;
     if (!isRef(schema)) throw new Error(`expected a $ref schema for ${mediaType}`);
     return Object.keys(resolve<SchemaObject>(schema).properties ?? {});
+  };
+  /** Whether a parameter's example keeps its schema's pattern and range. */
+  const satisfies = (parameter: ParameterObject): boolean => {
+    const schema = resolve<SchemaObject>(parameter.schema!);
+    const value: unknown = parameter.example;
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(String(value))) return false;
+    return (
+      typeof value !== 'number' || (value >= (schema.minimum ?? -Infinity) && value <= (schema.maximum ?? Infinity))
+    );
   };
   const headerOf = (response: ResponseObject, name: string): HeaderObject | undefined => {
     const entry = Object.entries(response.headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
@@ -165,10 +202,10 @@ describe('OpenAPI document (/docs)', () => {
       );
     });
 
-    it('documents Retry-After on every 503', () => {
+    it('documents Retry-After on every 503 and 507', () => {
       const unavailable = operations().flatMap(({ key, operation: op }) =>
         responsesOf(op)
-          .filter(([status]) => status === '503')
+          .filter(([status]) => status === '503' || status === '507')
           .map(([, response]) => ({ key, retryAfter: headerOf(response, 'Retry-After') !== undefined })),
       );
 
@@ -244,6 +281,163 @@ describe('OpenAPI document (/docs)', () => {
         expect.objectContaining({ type: 'array', items: { $ref: '#/components/schemas/DataSummary' } }),
       );
     });
+
+    it.each(LIST_ROUTES)(
+      '%s describes NDJSON as the text it is, with the schema of each line in x-itemSchema',
+      (key) => {
+        const ndjson = resolve(operation(key).responses['200']!).content!['application/x-ndjson'];
+        const body = resolve<SchemaObject>(ndjson.schema!);
+
+        expect(body).toEqual(expect.objectContaining({ type: 'string', description: expect.stringMatching(/line/) }));
+        expect((ndjson as Record<string, unknown>)['x-itemSchema']).toEqual({
+          $ref: '#/components/schemas/DataSummary',
+        });
+        const lines = new RegExp(body.pattern!);
+        expect(lines.test('')).toBe(true);
+        expect(lines.test(String(body.example))).toBe(true);
+        expect(lines.test('[{"id":"x"}]')).toBe(false);
+      },
+    );
+
+    it.each(LIST_ROUTES)("%s gives a Link example on the route's own path", (key) => {
+      const op = operation(key);
+      const path = key
+        .split(' ')[1]
+        .replace(/\{([^}]+)\}/g, (_match, name: string) =>
+          String(parametersOf(op).find((parameter) => parameter.name === name)?.example),
+        );
+      const link = headerOf(resolve(op.responses['200']!), 'Link')!;
+      const example = String((link.schema as SchemaObject).example);
+
+      expect(example.startsWith(`<${path}?limit=`)).toBe(true);
+      expect(new RegExp((link.schema as SchemaObject).pattern!).test(example)).toBe(true);
+    });
+
+    it('promises the headers every response of its kind carries: X-Request-Id, Location on 201, Retry-After on 503', () => {
+      expect(resolve<HeaderObject>({ $ref: '#/components/headers/RequestId' }).required).toBe(true);
+      expect(headerOf(resolve(operation('POST /ingest').responses['201']!), 'Location')?.required).toBe(true);
+      const retryAfter = operations().flatMap(({ operation: op }) =>
+        responsesOf(op)
+          .filter(([status]) => status === '503')
+          .map(([, response]) => headerOf(response, 'Retry-After')?.required),
+      );
+      expect(retryAfter.length).toBeGreaterThan(0);
+      expect(retryAfter.every((required) => required === true)).toBe(true);
+    });
+  });
+
+  describe('examples that work when a client executes them', () => {
+    const allParameters = () =>
+      operations().flatMap(({ key, operation: op }) => parametersOf(op).map((parameter) => ({ key, parameter })));
+
+    it('puts every parameter example on the parameter, where Dredd and test generators read it, not in its schema', () => {
+      const inSchema = allParameters()
+        .filter(({ parameter }) => parameter.schema !== undefined && 'example' in resolve(parameter.schema))
+        .map(({ key, parameter }) => `${key} ${parameter.name}`);
+      const refused = allParameters()
+        .filter(({ parameter }) => parameter.example !== undefined && !satisfies(parameter))
+        .map(({ key, parameter }) => `${key} ${parameter.name}`);
+
+      expect(inSchema).toEqual([]);
+      expect(refused).toEqual([]);
+      expect(parametersOf(operation('GET /ingest/partner/{partner_id}')).find((p) => p.name === 'partner_id')).toEqual(
+        expect.objectContaining({ example: 'acme' }),
+      );
+    });
+
+    it('pre-fills no filter: since, until and after have no example, so a list is not empty for want of one', () => {
+      const filters = allParameters().filter(({ parameter }) => ['since', 'until', 'after'].includes(parameter.name));
+      const prefilled = filters
+        .filter(
+          ({ parameter }) =>
+            parameter.example !== undefined ||
+            parameter.examples !== undefined ||
+            (parameter.schema !== undefined && resolve<SchemaObject>(parameter.schema).example !== undefined),
+        )
+        .map(({ key, parameter }) => `${key} ${parameter.name}`);
+
+      expect(filters.length).toBe(3 * LIST_ROUTES.length);
+      expect(prefilled).toEqual([]);
+    });
+
+    it('gives GET /ingest/{id} no made-up id, and links it from the 201 of POST /ingest instead', () => {
+      const id = parametersOf(operation('GET /ingest/{id}')).find((parameter) => parameter.name === 'id')!;
+      expect(id.example).toBeUndefined();
+      expect(id.examples).toBeUndefined();
+      expect(resolve<SchemaObject>(id.schema!).example).toBeUndefined();
+
+      const created = resolve(operation('POST /ingest').responses['201']!);
+      expect(created.links).toEqual({
+        getById: expect.objectContaining({ operationId: 'getById', parameters: { id: '$response.body#/id' } }),
+      });
+      expect(operation('GET /ingest/{id}').operationId).toBe('getById');
+    });
+  });
+
+  describe('limits in the schemas', () => {
+    const schema = (name: string) => resolve<SchemaObject>({ $ref: `#/components/schemas/${name}` });
+    const property = (name: string, member: string) => resolve<SchemaObject>(schema(name).properties![member]);
+    const extension = (value: SchemaObject, name: string) => (value as Record<string, unknown>)[name];
+
+    it('takes 1 to the configured MAX_BATCH_RECORDS records in a batch, and answers as many receipts', () => {
+      expect(property('IngestBatch', 'records')).toEqual(
+        expect.objectContaining({ minItems: 1, maxItems: Number(LIMITS.MAX_BATCH_RECORDS) }),
+      );
+      expect(property('BatchReceipt', 'records')).toEqual(
+        expect.objectContaining({ minItems: 1, maxItems: Number(LIMITS.MAX_BATCH_RECORDS) }),
+      );
+    });
+
+    it('refuses unknown members in the request bodies and in the records of a batch', () => {
+      const body = resolve(operation('POST /ingest').requestBody!).content['application/json'].schema!;
+      const batch = resolve(operation('POST /ingest/batch').requestBody!).content['application/json'].schema!;
+
+      expect(resolve<SchemaObject>(body).additionalProperties).toBe(false);
+      expect(resolve<SchemaObject>(batch).additionalProperties).toBe(false);
+      expect(
+        resolve<SchemaObject>(resolve<SchemaObject>(property('IngestBatch', 'records').items!)).additionalProperties,
+      ).toBe(false);
+    });
+
+    it('states the configured payload size and depth, and the batch size, in x- extensions', () => {
+      expect(extension(property('IngestRecord', 'payload'), 'x-max-bytes')).toBe(Number(LIMITS.MAX_PAYLOAD_BYTES));
+      expect(extension(property('IngestRecord', 'payload'), 'x-max-depth')).toBe(32);
+      expect(extension(schema('IngestBatch'), 'x-max-bytes')).toBe(Number(LIMITS.MAX_BATCH_BYTES));
+    });
+
+    it('gives the patterns of ids (lower-case UUIDv7), timestamps, partner ids and Idempotency-Key', () => {
+      const pattern = (value: SchemaObject) => new RegExp(value.pattern ?? '(?!)');
+      for (const name of ['DataReceipt', 'DataRecord', 'DataSummary']) {
+        const id = pattern(property(name, 'id'));
+        expect({ name, v7: id.test(uuidv7()), upper: id.test(uuidv7().toUpperCase()), v4: id.test(uuidv4()) }).toEqual({
+          name,
+          v7: true,
+          upper: false,
+          v4: false,
+        });
+        const timestamp = pattern(property(name, 'timestamp'));
+        expect([timestamp.test('2026-11-29T10:31:05.123Z'), timestamp.test('2026-11-29T10:31:05Z')]).toEqual([
+          true,
+          false,
+        ]);
+        expect(pattern(property(name, 'partner_id')).test('acme')).toBe(true);
+      }
+      for (const name of ['IngestRecord']) {
+        const partnerId = pattern(property(name, 'partner_id'));
+        expect([partnerId.test('acme.eu-1'), partnerId.test('-acme'), partnerId.test('a'.repeat(65))]).toEqual([
+          true,
+          false,
+          false,
+        ]);
+      }
+      const key = parametersOf(operation('POST /ingest')).find((parameter) => parameter.name === 'Idempotency-Key')!;
+      const idempotencyKey = pattern(resolve<SchemaObject>(key.schema!));
+      expect([idempotencyKey.test('order-1'), idempotencyKey.test(''), idempotencyKey.test('é')]).toEqual([
+        true,
+        false,
+        false,
+      ]);
+    });
   });
 
   describe('the document is well formed', () => {
@@ -252,6 +446,25 @@ describe('OpenAPI document (/docs)', () => {
       expect(document.info).toEqual(
         expect.objectContaining({ title: 'Ingestion service', version: expect.stringMatching(/\S/) }),
       );
+    });
+
+    it('names a server relative to the host that serves it, the licence package.json states, and no security', () => {
+      expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+      expect(document.info.license).toEqual({ name: expect.stringContaining('UNLICENSED') });
+      expect(document.security).toEqual([]);
+    });
+
+    it("passes Redocly's recommended rules with no error, and no warning but the accepted ones", async () => {
+      const report = await redoclyLint(document);
+      const problems = report.problems.map(
+        (problem) => `${problem.severity} ${problem.ruleId} ${problem.location[0]?.pointer}: ${problem.message}`,
+      );
+
+      expect(problems.filter((problem) => problem.startsWith('error'))).toEqual([]);
+      expect(report.problems.map((problem) => `${problem.ruleId} ${problem.location[0]?.pointer}`).sort()).toEqual(
+        ACCEPTED_LINT_WARNINGS,
+      );
+      expect(report.totals).toEqual(expect.objectContaining({ errors: 0, warnings: ACCEPTED_LINT_WARNINGS.length }));
     });
 
     it('resolves every $ref', () => {
@@ -316,6 +529,30 @@ describe('OpenAPI document (/docs)', () => {
     });
   });
 });
+
+/** Redocly CLI's `lint` (recommended rules) on a temporary copy of the document, as its JSON report. */
+async function redoclyLint(document: OpenAPIObject): Promise<LintReport> {
+  const folder = await mkdtemp(join(tmpdir(), 'openapi-lint-'));
+  try {
+    await writeFile(join(folder, 'openapi.json'), JSON.stringify(document, null, 2));
+    const run = await promisify(execFile)(
+      process.execPath,
+      [require.resolve('@redocly/cli/bin/cli.js'), 'lint', 'openapi.json', '--extends=recommended', '--format=json'],
+      {
+        cwd: folder,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+        timeout: 60_000,
+      },
+    ).catch((error: { stdout?: string; stderr?: string }) => {
+      // Errors make it exit 1; its report is on stdout all the same.
+      if (!error.stdout) throw new Error(`redocly lint did not run: ${error.stderr ?? String(error)}`);
+      return { stdout: error.stdout };
+    });
+    return JSON.parse(run.stdout) as LintReport;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
 
 /** `/ingest/:id` → `/ingest/{id}` */
 function toOpenApiPath(url: string): string {

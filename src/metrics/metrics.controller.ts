@@ -15,8 +15,11 @@ export class MetricsController {
     description:
       'Request counts and latency histograms by route template and status, records ingested, event-handler failures, database pool.',
   })
-  @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
-  @ApiOkResponse({ description: 'Prometheus text exposition format (version 0.0.4).', schema: { type: 'string' } })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: `Prometheus text exposition format (version 0.0.4): \`${Registry.PROMETHEUS_CONTENT_TYPE}\`.`,
+    schema: { type: 'string' },
+  })
   scrape(): Promise<string> {
     return this.registry.metrics();
   }

@@ -4,15 +4,16 @@ import { ProblemDetailsSchema } from './problem-details.schema';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-/** The problem filter sends it with every 503 (src/ingestion/infrastructure/http/problem-details.filter.ts). */
+/** The problem filter sends it with every 503 and 507 (src/ingestion/infrastructure/http/problem-details.filter.ts). */
 export const RETRY_AFTER_HEADER: HeaderObject = {
   description: 'Seconds to wait before retrying the same request.',
+  required: true,
   schema: { type: 'integer', minimum: 0, example: 1 },
 };
 
 /**
- * Documents an error response: an RFC 9457 `application/problem+json` body. A 503 also
- * documents `Retry-After`, which the problem filter always sends with it.
+ * Documents an error response: an RFC 9457 `application/problem+json` body. A 503 or 507
+ * also documents `Retry-After`, which the problem filter always sends with them.
  */
 export function ApiProblemResponse(
   status: number,
@@ -24,7 +25,7 @@ export function ApiProblemResponse(
     ApiResponse({
       status,
       description,
-      headers: status === 503 ? { 'Retry-After': RETRY_AFTER_HEADER, ...headers } : headers,
+      headers: status === 503 || status === 507 ? { 'Retry-After': RETRY_AFTER_HEADER, ...headers } : headers,
       content: { [PROBLEM_JSON]: { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
     }),
   );

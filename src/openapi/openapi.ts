@@ -1,9 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, type OpenAPIObject, type OperationObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  type OpenAPIObject,
+  type OperationObject,
+  type ParameterObject,
+  type ReferenceObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Environment } from '../config/environment';
+import { DEFAULT_PAYLOAD_LIMITS } from '../ingestion/domain/payload.value-object';
+import { withIngestionLimits } from '../ingestion/infrastructure/http/openapi/ingestion-limits.openapi';
 
 /** The UI; its assets are served under it (`/docs/...`). */
 export const DOCS_PATH = '/docs';
@@ -11,6 +21,10 @@ export const DOCS_PATH = '/docs';
 export const DOCS_JSON_PATH = '/docs/json';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+const REQUEST_ID_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+
+/** package.json's `UNLICENSED`, in words. */
+const LICENSE = 'Proprietary (UNLICENSED): no licence is granted to use, copy or distribute it';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -51,19 +65,58 @@ export function isDocsRoute(url: string): boolean {
   return url === DOCS_PATH || url.startsWith(`${DOCS_PATH}/`);
 }
 
-/** The OpenAPI 3 document of every route the app's controllers declare. */
+/** The OpenAPI 3 document of every route the app's controllers declare, with the limits it is configured with. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle('Ingestion service')
-    .setDescription(DESCRIPTION)
-    .setVersion(packageVersion())
-    .addTag('ingestion', 'Ingest partner records and read them back.')
-    .addTag('operations', 'Health and metrics, for the platform that runs the service.')
-    .build();
+  const settings = app.get<ConfigService<Environment, true>>(ConfigService);
+  const config: Omit<OpenAPIObject, 'paths'> = {
+    openapi: '3.0.0',
+    info: {
+      title: 'Ingestion service',
+      description: DESCRIPTION,
+      version: packageVersion(),
+      license: { name: LICENSE },
+    },
+    servers: [{ url: '/', description: 'The host that serves this document.' }],
+    // No credentials are asked for: every route is open.
+    security: [],
+    tags: [
+      { name: 'ingestion', description: 'Ingest partner records and read them back.' },
+      { name: 'operations', description: 'Health and metrics, for the platform that runs the service.' },
+    ],
+  };
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
-  return withRequestIds(document);
+  withIngestionLimits(document, {
+    maxPayloadBytes: settings.get('MAX_PAYLOAD_BYTES', { infer: true }),
+    // Not a setting: the contract fixes the depth.
+    maxPayloadDepth: DEFAULT_PAYLOAD_LIMITS.maxDepth,
+    maxBatchRecords: settings.get('MAX_BATCH_RECORDS', { infer: true }),
+    maxBatchBytes: settings.get('MAX_BATCH_BYTES', { infer: true }),
+  });
+  return withParameterExamples(withRequestIds(document));
+}
+
+/**
+ * @nestjs/swagger writes a parameter's example inside its schema, where Swagger UI reads it but
+ * Dredd and other test generators do not; OpenAPI puts it on the parameter.
+ */
+function withParameterExamples(document: OpenAPIObject): OpenAPIObject {
+  const parameters: Array<ParameterObject | ReferenceObject> = [
+    ...Object.values(document.components?.parameters ?? {}),
+    ...Object.values(document.paths).flatMap((pathItem) => [
+      ...(pathItem.parameters ?? []),
+      ...HTTP_METHODS.flatMap((method) => pathItem[method]?.parameters ?? []),
+    ]),
+  ];
+  for (const parameter of parameters) {
+    if ('$ref' in parameter || parameter.schema === undefined || '$ref' in parameter.schema) continue;
+    const { example, ...schema } = parameter.schema;
+    if (example === undefined) continue;
+    parameter.schema = schema;
+    parameter.example ??= example;
+  }
+  return document;
 }
 
 /**
@@ -80,14 +133,15 @@ function withRequestIds(document: OpenAPIObject): OpenAPIObject {
       required: false,
       description:
         'Correlates the request with the service logs. Echoed in the response when it is 1–200 printable ASCII characters; replaced by a new id otherwise.',
-      schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', example: 'req-7f3a9c' },
+      schema: { type: 'string', pattern: REQUEST_ID_PATTERN },
     },
   };
   components.headers = {
     ...components.headers,
     RequestId: {
       description: 'The request id: the one the request gave, or a new one (a UUID).',
-      schema: { type: 'string' },
+      required: true,
+      schema: { type: 'string', pattern: REQUEST_ID_PATTERN },
     },
   };
   for (const pathItem of Object.values(document.paths)) {

@@ -21,6 +21,7 @@ export class FieldErrorSchema {
 export class ProblemDetailsSchema {
   @ApiProperty({
     description: 'What kind of problem: `urn:problem-type:ingestion:<code>`, or `about:blank` when there is no code.',
+    format: 'uri',
     example: 'urn:problem-type:ingestion:validation-error',
   })
   type!: string;
@@ -28,7 +29,13 @@ export class ProblemDetailsSchema {
   @ApiProperty({ description: 'The HTTP reason phrase of `status`.', example: 'Bad Request' })
   title!: string;
 
-  @ApiProperty({ description: 'The HTTP status code of the response.', type: 'integer', example: 400 })
+  @ApiProperty({
+    description: 'The HTTP status code of the response.',
+    type: 'integer',
+    minimum: 400,
+    maximum: 599,
+    example: 400,
+  })
   status!: number;
 
   @ApiProperty({ description: 'What went wrong, for a human.', example: 'The request is not valid.' })

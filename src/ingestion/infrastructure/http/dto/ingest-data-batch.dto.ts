@@ -10,7 +10,7 @@ import { IngestDataDto } from './ingest-data.dto';
 export class IngestDataBatchDto {
   @ApiProperty({
     description:
-      '1 to MAX_BATCH_RECORDS (default 1000) records, the body at most MAX_BATCH_BYTES (default 4 MiB). ' +
+      '1 to `maxItems` records (MAX_BATCH_RECORDS), the body at most `x-max-bytes` bytes (MAX_BATCH_BYTES). ' +
       'Any invalid record rejects the whole batch, and `errors[].field` names it (`records[3].payload`).',
     type: () => [IngestDataDto],
     minItems: 1,

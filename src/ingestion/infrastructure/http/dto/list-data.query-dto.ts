@@ -1,7 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { DATA_ID_INPUT_PATTERN, RFC3339_PATTERN } from '../openapi/ingestion.schemas';
 
-/** Query string of the list routes. Values stay strings here; the controller converts them. */
+/**
+ * Query string of the list routes. Values stay strings here; the controller converts them.
+ * No example on the filters: the docs UI would send it with every "Try it out".
+ */
 export class ListDataQueryDto {
   @ApiPropertyOptional({
     description:
@@ -18,6 +22,7 @@ export class ListDataQueryDto {
   @ApiPropertyOptional({
     description: 'Only records after the record with this id (the cursor); an unknown id is a 400.',
     format: 'uuid',
+    pattern: DATA_ID_INPUT_PATTERN,
   })
   @IsOptional()
   @IsString({ message: 'after must be a record id' })
@@ -26,7 +31,7 @@ export class ListDataQueryDto {
   @ApiPropertyOptional({
     description: 'Only records received at or after this time (RFC 3339).',
     format: 'date-time',
-    example: '2026-11-29T00:00:00Z',
+    pattern: RFC3339_PATTERN,
   })
   @IsOptional()
   @IsString({ message: 'since must be an RFC 3339 date-time' })
@@ -35,7 +40,7 @@ export class ListDataQueryDto {
   @ApiPropertyOptional({
     description: 'Only records received before this time (RFC 3339).',
     format: 'date-time',
-    example: '2026-11-30T00:00:00Z',
+    pattern: RFC3339_PATTERN,
   })
   @IsOptional()
   @IsString({ message: 'until must be an RFC 3339 date-time' })

@@ -8,6 +8,7 @@ import {
   ApiParam,
   getSchemaPath,
   type HeaderObject,
+  type MediaTypeObject,
 } from '@nestjs/swagger';
 import { ApiProblemResponse } from '../../../../openapi/api-responses';
 import {
@@ -15,6 +16,8 @@ import {
   DataReceiptSchema,
   DataRecordSchema,
   DataSummarySchema,
+  DATA_ID_INPUT_PATTERN,
+  DATA_ID_PATTERN,
   EXAMPLE_ID,
   IDEMPOTENCY_KEY_PATTERN,
   PARTNER_ID_DESCRIPTION,
@@ -35,12 +38,40 @@ const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
   schema: { type: 'string', enum: ['true'] },
 };
 
-const LINK_HEADER: HeaderObject = {
-  description:
-    'RFC 8288 link to the next page, with the same path and filters: `</ingest/all?limit=N&after=<last id>>; rel="next"`. ' +
-    'Sent with `limit` when more records may follow.',
-  schema: { type: 'string', example: `</ingest/all?limit=100&after=${EXAMPLE_ID}>; rel="next"` },
-};
+/** The next page of a list at `path`: same path and filters, the cursor moved to the last id sent. */
+function linkHeader(path: string): HeaderObject {
+  return {
+    description:
+      `RFC 8288 link to the next page, with the same path and filters: \`<${path}?limit=N&after=<last id>>; rel="next"\`. ` +
+      'Sent with `limit` when more records may follow.',
+    schema: {
+      type: 'string',
+      pattern: '^<[^>]+>; rel="next"$',
+      example: `<${path}?limit=100&after=${EXAMPLE_ID}>; rel="next"`,
+    },
+  };
+}
+
+/**
+ * OpenAPI 3.0 cannot describe a sequence of JSON texts: the body's schema is the string it is, and
+ * `x-itemSchema` holds the schema of each line (the field OpenAPI 3.2 names `itemSchema`).
+ */
+function ndjsonOf(itemSchema: { $ref: string }): MediaTypeObject {
+  const content: MediaTypeObject & { 'x-itemSchema': { $ref: string } } = {
+    schema: {
+      type: 'string',
+      description:
+        'NDJSON: one `DataSummary` JSON object per line (the schema in `x-itemSchema`), each line ended by `\\n`; ' +
+        'empty when no record matches.',
+      pattern: '^(?:\\{[^\\n]*\\}\\n)*$',
+      example:
+        `{"id":"${EXAMPLE_ID}","partner_id":"acme","timestamp":"2026-11-29T10:31:05.123Z"}\n` +
+        '{"id":"0193c3a2-5f1e-7c4b-9a2d-3e4f5a6b7c8e","partner_id":"acme","timestamp":"2026-11-29T10:31:05.124Z"}\n',
+    },
+    'x-itemSchema': itemSchema,
+  };
+  return content;
+}
 
 function ApiIdempotencyKey(): MethodDecorator & ClassDecorator {
   return ApiHeader({
@@ -66,7 +97,12 @@ function ApiIngestProblems(): MethodDecorator & ClassDecorator {
     ApiProblemResponse(422, 'This `Idempotency-Key` was already used with a different body.'),
     ApiProblemResponse(
       503,
-      'The service sheds load or the database is not available: nothing was stored; retry after `Retry-After` seconds.',
+      'The service sheds load or the database is not available (not reachable, read-only, I/O errors): ' +
+        'nothing was stored; retry after `Retry-After` seconds.',
+    ),
+    ApiProblemResponse(
+      507,
+      'The database has no space left: nothing was stored; retry after `Retry-After` seconds, once space is freed.',
     ),
     ApiProblemResponse(500, 'The server could not complete the request (no internals are disclosed).'),
   );
@@ -80,18 +116,19 @@ function ApiReadProblems(): MethodDecorator & ClassDecorator {
   );
 }
 
-/** `200` with a JSON array (or NDJSON), the Link header, and the invalid-parameter 400. */
-function ApiListResponses(subject: string): MethodDecorator & ClassDecorator {
+/** `200` with a JSON array (or NDJSON) and the Link header of the list at `path`. */
+function ApiListResponses(subject: string, path: string): MethodDecorator & ClassDecorator {
+  const item = { $ref: getSchemaPath(DataSummarySchema) };
   return applyDecorators(
     ApiExtraModels(DataSummarySchema),
     ApiOkResponse({
       description:
         `${subject} in ingestion order (oldest first); \`[]\` when there are none. Without \`limit\` every matching ` +
         'record is streamed from a database cursor. With `Accept: application/x-ndjson`, one JSON object a line.',
-      headers: { Link: LINK_HEADER },
+      headers: { Link: linkHeader(path) },
       content: {
-        [JSON_MEDIA_TYPE]: { schema: { type: 'array', items: { $ref: getSchemaPath(DataSummarySchema) } } },
-        [NDJSON_MEDIA_TYPE]: { schema: { $ref: getSchemaPath(DataSummarySchema) } },
+        [JSON_MEDIA_TYPE]: { schema: { type: 'array', items: item } },
+        [NDJSON_MEDIA_TYPE]: ndjsonOf(item),
       },
     }),
     ApiReadProblems(),
@@ -113,9 +150,22 @@ export function ApiIngestOne(): MethodDecorator & ClassDecorator {
       headers: {
         Location: {
           description: "The record's URL.",
-          schema: { type: 'string', format: 'uri-reference', example: `/ingest/${EXAMPLE_ID}` },
+          required: true,
+          schema: {
+            type: 'string',
+            format: 'uri-reference',
+            pattern: `^/ingest/${DATA_ID_PATTERN.slice(1)}`,
+            example: `/ingest/${EXAMPLE_ID}`,
+          },
         },
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
+      },
+      links: {
+        getById: {
+          operationId: 'getById',
+          parameters: { id: '$response.body#/id' },
+          description: 'The record just ingested: its `id` is the one to read it by.',
+        },
       },
     }),
     ApiProblemResponse(
@@ -151,7 +201,7 @@ export function ApiIngestBatch(): MethodDecorator & ClassDecorator {
 export function ApiListAll(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiOperation({ summary: 'List every record' }),
-    ApiListResponses('Every matching record'),
+    ApiListResponses('Every matching record', '/ingest/all'),
     ApiProblemResponse(400, 'An invalid query parameter, or an `after` that names no record.'),
   );
 }
@@ -164,7 +214,7 @@ export function ApiListByPartner(): MethodDecorator & ClassDecorator {
       description: PARTNER_ID_DESCRIPTION,
       schema: { type: 'string', pattern: PARTNER_ID_PATTERN, example: 'acme' },
     }),
-    ApiListResponses("The partner's matching records"),
+    ApiListResponses("The partner's matching records", '/ingest/partner/acme'),
     ApiProblemResponse(400, 'An invalid `partner_id` or query parameter, or an `after` that names no record.'),
   );
 }
@@ -172,10 +222,12 @@ export function ApiListByPartner(): MethodDecorator & ClassDecorator {
 export function ApiGetById(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiOperation({ summary: 'Read one record' }),
+    // No example: no id exists before a record is ingested, and one that names nothing is a 404.
     ApiParam({
       name: 'id',
-      description: 'The record id (a UUID version 7).',
-      schema: { type: 'string', format: 'uuid', example: EXAMPLE_ID },
+      description:
+        'The record id (a UUID version 7): the `id` that `POST /ingest` answered (link `getById`) or that a list shows.',
+      schema: { type: 'string', format: 'uuid', pattern: DATA_ID_INPUT_PATTERN },
     }),
     ApiOkResponse({ description: 'The record with its payload, as it was written.', type: DataRecordSchema }),
     ApiProblemResponse(404, 'No record has this id, or it is not a UUID version 7.'),
