@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable, unavailableReason } from './database-errors';
+import { isDatabaseUnavailable, storageFault, unavailableReason } from './database-errors';
 
 /** An Error with the extra fields drivers put on theirs (code, errno, …). */
 function driverError(message: string, fields: Record<string, unknown> = {}): Error {
@@ -61,6 +61,8 @@ describe('isDatabaseUnavailable', () => {
       ['57P01', 'terminating connection due to administrator command'],
       ['57P03', 'the database system is starting up'],
       ['53300', 'sorry, too many clients already'],
+      ['53200', 'out of memory'],
+      ['53400', 'configuration limit exceeded'],
       ['57014', 'canceling statement due to statement timeout'],
       ['40001', 'could not serialize access due to concurrent update'],
       ['40P01', 'deadlock detected'],
@@ -74,7 +76,10 @@ describe('isDatabaseUnavailable', () => {
       ['P0001', 'injected fault'],
       ['22P02', 'invalid input syntax for type uuid: "x"'],
       ['42P01', 'relation "ingested_data" does not exist'],
-    ])('is false for %s (%s)', (code, message) => {
+      ['53100', 'could not extend file "base/16384/16385": No space left on device'],
+      ['25006', 'cannot execute INSERT in a read-only transaction'],
+      ['58030', 'could not write to file "base/16384/16385": Input/output error'],
+    ])('is false for %s (%s): not a database that is not there', (code, message) => {
       expect(isDatabaseUnavailable(pgError(code, message))).toBe(false);
     });
 
@@ -161,6 +166,73 @@ describe('isDatabaseUnavailable', () => {
   });
 });
 
+describe('storageFault', () => {
+  it.each([
+    ['SQLITE_FULL', 'full'],
+    ['SQLITE_READONLY', 'read-only'],
+    ['SQLITE_READONLY_DBMOVED', 'read-only'],
+    ['SQLITE_READONLY_RECOVERY', 'read-only'],
+    ['SQLITE_READONLY_DIRECTORY', 'read-only'],
+    ['SQLITE_IOERR', 'io-error'],
+    ['SQLITE_IOERR_WRITE', 'io-error'],
+    ['SQLITE_IOERR_FSYNC', 'io-error'],
+    ['SQLITE_IOERR_SHMSIZE', 'io-error'],
+    ['SQLITE_CANTOPEN', 'io-error'],
+    ['SQLITE_CANTOPEN_ISDIR', 'io-error'],
+  ])('SQLite %s is %s, bare or inside a QueryFailedError', (code, fault) => {
+    expect(storageFault(driverError('disk I/O error', { code }))).toBe(fault);
+    expect(storageFault(queryFailed(driverError('disk I/O error', { code })))).toBe(fault);
+  });
+
+  it.each([
+    ['53100', 'disk_full', 'full'],
+    ['25006', 'read_only_sql_transaction', 'read-only'],
+    ['58030', 'io_error', 'io-error'],
+    ['58000', 'system_error', 'io-error'],
+    ['58P01', 'undefined_file', 'io-error'],
+    ['58P02', 'duplicate_file', 'io-error'],
+  ])('PostgreSQL %s (%s) is %s, bare or inside a QueryFailedError', (code, _name, fault) => {
+    expect(storageFault(pgError(code, 'a storage fault'))).toBe(fault);
+    expect(storageFault(queryFailed(pgError(code, 'a storage fault')))).toBe(fault);
+  });
+
+  it.each([
+    'SQLITE_BUSY',
+    'SQLITE_LOCKED',
+    'SQLITE_CONSTRAINT_PRIMARYKEY',
+    'SQLITE_ERROR',
+    'SQLITE_CORRUPT',
+    'SQLITE_FULLNESS',
+    'SQLITE_IOERRX',
+    '53300',
+    '57014',
+    '08006',
+    '23505',
+    'P0001',
+    '25P02',
+    'ECONNREFUSED',
+    'ERR_SOMETHING_ELSE',
+  ])('is undefined for %s', (code) => {
+    expect(storageFault(driverError('not a storage fault', { code }))).toBeUndefined();
+    expect(storageFault(queryFailed(driverError('not a storage fault', { code })))).toBeUndefined();
+  });
+
+  it('goes by the code, not the message', () => {
+    expect(storageFault(new Error('database or disk is full'))).toBeUndefined();
+    expect(storageFault(pgError('P0001', 'could not extend file: No space left on device'))).toBeUndefined();
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'SQLITE_FULL'],
+    ['a number', 53100],
+    ['a code that is not a string', { code: 13 }],
+  ])('is undefined for %s', (_name, value) => {
+    expect(storageFault(value)).toBeUndefined();
+  });
+});
+
 describe('unavailableReason', () => {
   it('gives the code of a network error', () => {
     expect(unavailableReason(driverError('connect ECONNREFUSED 127.0.0.1:5432', { code: 'ECONNREFUSED' }))).toBe(
@@ -178,6 +250,12 @@ describe('unavailableReason', () => {
     expect(reason).toBe('57014');
     expect(reason).not.toContain('INSERT');
     expect(reason).not.toContain('secret');
+  });
+
+  it('gives the code of a storage fault, not the SQL or its parameters', () => {
+    const reason = unavailableReason(queryFailed(driverError('database or disk is full', { code: 'SQLITE_FULL' })));
+    expect(reason).toBe('SQLITE_FULL');
+    expect(unavailableReason(queryFailed(pgError('53100', `could not extend file\n${SQL}`)))).toBe('53100');
   });
 
   it('gives the SQLite code', () => {
