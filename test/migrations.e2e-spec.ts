@@ -18,8 +18,15 @@ const REGISTER_TYPESCRIPT = join(ROOT, 'test/support/register-typescript.js');
 const MIGRATE = join(ROOT, 'src/migrate.ts');
 
 /** The schema history, oldest first (the same names on both databases). */
-const MIGRATIONS = ['CreateIngestedData1764403200000', 'CreateIdempotencyKeys1764489600000'];
-const TABLES = ['idempotency_keys', 'ingested_data'];
+const MIGRATIONS = [
+  'CreateIngestedData1764403200000',
+  'CreateIdempotencyKeys1764489600000',
+  'CreateStorageProbe1764576000000',
+];
+const TABLES = ['idempotency_keys', 'ingested_data', 'storage_probe'];
+/** The newest migration, and everything before it. */
+const NEWEST = MIGRATIONS[MIGRATIONS.length - 1];
+const BEFORE_NEWEST = MIGRATIONS.slice(0, -1);
 
 /** Several instances starting together. */
 const INSTANCES = 4;
@@ -230,13 +237,13 @@ describe('schema migrations', () => {
 
       expect(await migrator.migrate()).toEqual([]);
 
-      expect(await migrator.revertLast()).toBe('CreateIdempotencyKeys1764489600000');
-      expect(await migrator.status()).toEqual({ executed: [MIGRATIONS[0]], pending: [MIGRATIONS[1]] });
-      expect(await recordedMigrations(database)).toEqual([MIGRATIONS[0]]);
-      expect(await tableNames(database)).toContain('ingested_data');
-      expect(await tableNames(database)).not.toContain('idempotency_keys');
+      expect(await migrator.revertLast()).toBe(NEWEST);
+      expect(await migrator.status()).toEqual({ executed: BEFORE_NEWEST, pending: [NEWEST] });
+      expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
+      expect(await tableNames(database)).toEqual(expect.arrayContaining(['ingested_data', 'idempotency_keys']));
+      expect(await tableNames(database)).not.toContain('storage_probe');
 
-      expect(await migrator.migrate()).toEqual([MIGRATIONS[1]]);
+      expect(await migrator.migrate()).toEqual([NEWEST]);
       expect(await migrator.status()).toEqual({ executed: MIGRATIONS, pending: [] });
       expect(await recordedMigrations(database)).toEqual(MIGRATIONS);
       expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
@@ -246,12 +253,10 @@ describe('schema migrations', () => {
       const migrator = new SchemaMigrator(await openDataSource());
       await migrator.migrate();
 
-      expect(await migrator.revertLast()).toBe(MIGRATIONS[1]);
-      expect(await migrator.revertLast()).toBe(MIGRATIONS[0]);
+      for (const name of [...MIGRATIONS].reverse()) expect(await migrator.revertLast()).toBe(name);
       expect(await migrator.revertLast()).toBeUndefined();
       expect(await migrator.status()).toEqual({ executed: [], pending: MIGRATIONS });
-      expect(await tableNames(database)).not.toEqual(expect.arrayContaining(['ingested_data']));
-      expect(await tableNames(database)).not.toEqual(expect.arrayContaining(['idempotency_keys']));
+      expect(await tableNames(database)).toEqual(['migrations']);
     });
 
     it('sees the migrations applied by another instance', async () => {
@@ -282,7 +287,7 @@ describe('schema migrations', () => {
       // The lock is free: another instance migrates once the obstacle is gone.
       await database.execute('DROP TABLE "idempotency_keys"');
       const other = new SchemaMigrator(await openDataSource());
-      expect(await other.migrate()).toEqual(database.kind === 'postgres' ? [MIGRATIONS[1]] : MIGRATIONS);
+      expect(await other.migrate()).toEqual(database.kind === 'postgres' ? MIGRATIONS.slice(1) : MIGRATIONS);
       expect(await recordedMigrations(database)).toEqual(MIGRATIONS);
     });
   });
@@ -376,7 +381,7 @@ describe('schema migrations', () => {
       it('releases the advisory lock after reverting', async () => {
         const migrator = new SchemaMigrator(await openDataSource());
         await migrator.migrate();
-        expect(await migrator.revertLast()).toBe(MIGRATIONS[1]);
+        expect(await migrator.revertLast()).toBe(NEWEST);
         expect(await advisoryLocks()).toBe(0);
       });
 
@@ -416,12 +421,12 @@ describe('schema migrations', () => {
         expect(await dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '1234ms' }]);
         expect(await session()).toEqual(before);
 
-        expect(await migrator.revertLast()).toBe(MIGRATIONS[1]);
+        expect(await migrator.revertLast()).toBe(NEWEST);
         expect(await session()).toEqual(before);
 
-        // After a failed migration too.
-        await database.execute('CREATE TABLE "idempotency_keys" ("scope" varchar(64))');
-        await expect(migrator.migrate()).rejects.toThrow(/idempotency_keys/);
+        // After a failed migration too: the reverted one's table is there already.
+        await database.execute('CREATE TABLE "storage_probe" ("id" integer)');
+        await expect(migrator.migrate()).rejects.toThrow(/storage_probe/);
         expect(await session()).toEqual(before);
         expect(await advisoryLocks()).toBe(0);
       });
@@ -453,11 +458,11 @@ describe('schema migrations', () => {
 
       const reverted = await runMigrateCli(['revert'], env, folder);
       expect(reverted).toMatchObject({ code: 0, stderr: '' });
-      expect(reverted.stdout).toContain('reverted CreateIdempotencyKeys1764489600000');
-      expect(await recordedMigrations(database)).toEqual([MIGRATIONS[0]]);
+      expect(reverted.stdout).toContain(`reverted ${NEWEST}`);
+      expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
 
       const after = await runMigrateCli(['show'], env, folder);
-      expect(after.stdout).toContain(`[X] ${MIGRATIONS[0]}\n[ ] ${MIGRATIONS[1]}`);
+      expect(after.stdout).toContain(`${BEFORE_NEWEST.map((name) => `[X] ${name}`).join('\n')}\n[ ] ${NEWEST}`);
     });
 
     it('exits 2 with the usage on an unknown command or none', async () => {
@@ -486,7 +491,7 @@ describe('schema migrations', () => {
       writeFileSync(join(folder, '.env'), 'DATABASE_URL=mysql://localhost/db\n');
       const fromEnvironment = await runMigrateCli(['show'], { DATABASE_URL: database.url }, folder);
       expect(fromEnvironment).toMatchObject({ code: 0, stderr: '' });
-      expect(fromEnvironment.stdout).toContain(`[X] ${MIGRATIONS[1]}`);
+      expect(fromEnvironment.stdout).toContain(`[X] ${NEWEST}`);
     });
 
     if (TEST_DATABASE_KIND === 'postgres') {
