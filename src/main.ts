@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './app.setup';
-import { redactedDatabaseUrl } from './config/database.options';
+import { DatabaseNotWritableError, redactedDatabaseUrl } from './config/database.options';
 import type { Environment } from './config/environment';
 import { startupLogger } from './config/logger.options';
 import { InvalidEnvironmentError } from './config/validate-environment';
@@ -34,8 +34,9 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A bad setting names the variable; a database that never answered says why; anything else is printed whole.
+  // A bad setting names the variable; a database that never answered or cannot be written says why; anything else is printed whole.
   if (error instanceof InvalidEnvironmentError) console.error(error.message);
+  else if (error instanceof DatabaseNotWritableError) startupLogger.fatal({ context: 'Database' }, error.message);
   else if (isDatabaseUnavailable(error))
     startupLogger.fatal({ context: 'Database' }, `database not reachable (${unavailableReason(error)}): giving up`);
   else console.error(error);

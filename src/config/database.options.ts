@@ -1,12 +1,19 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { IngestedDataOrmEntity } from '../ingestion/infrastructure/persistence/ingested-data.orm-entity';
 import { IdempotencyKeyOrmEntity } from '../ingestion/infrastructure/persistence/idempotency-key.orm-entity';
 import { POSTGRES_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/sqlite';
-import { isDatabaseUnavailable } from '../ingestion/infrastructure/persistence/database-errors';
+import {
+  isDatabaseUnavailable,
+  StorageFault,
+  storageFault,
+  unavailableReason,
+} from '../ingestion/infrastructure/persistence/database-errors';
+import { writeStorageProbe } from '../ingestion/infrastructure/persistence/database-writes.monitor';
 import { POSTGRES_TYPE_PARSERS } from '../ingestion/infrastructure/persistence/postgres-type-parsers';
 import { SchemaMigrator } from '../ingestion/infrastructure/persistence/schema-migrator';
 import type { Environment } from './environment';
@@ -120,15 +127,56 @@ export function databaseModuleOptions(
   } as TypeOrmModuleOptions;
 }
 
-/** TypeOrmModule's `dataSourceFactory`: the DataSource it hands out is connected and migrated. */
+/**
+ * TypeOrmModule's `dataSourceFactory`: the DataSource it hands out is connected, migrated,
+ * and has taken a write. A database that cannot be written (read-only, full, failing) stops
+ * the start with a `DatabaseNotWritableError`.
+ */
 export async function createMigratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
   if (!options) throw new Error('createMigratedDataSource: no DataSource options');
-  const dataSource = await new DataSource(options).initialize();
+  const dataSource = new DataSource(options);
   try {
+    await dataSource.initialize();
     await new SchemaMigrator(dataSource).migrate();
+    await writeStorageProbe(dataSource, Buffer.alloc(0));
   } catch (error) {
-    await dataSource.destroy();
-    throw error;
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    const fault = storageFault(error);
+    throw fault === undefined ? error : new DatabaseNotWritableError(fault, unavailableReason(error), options);
   }
   return dataSource;
+}
+
+const FAULT_DESCRIPTIONS: Record<StorageFault, string> = {
+  full: 'is full',
+  'read-only': 'is read-only',
+  'io-error': 'cannot be written',
+};
+
+/** One line for the log: `database is read-only (SQLITE_CANTOPEN, EROFS): /var/lib/ingestion.sqlite`. */
+export class DatabaseNotWritableError extends Error {
+  constructor(fault: StorageFault, reason: string, options: DataSourceOptions) {
+    let location: string;
+    if (options.type === 'postgres') {
+      location = redactedDatabaseUrl(options.url ?? '');
+    } else {
+      location = String(options.database);
+      // On a file it may not write, SQLite says CANTOPEN or IOERR: the file system says why.
+      const refusal = fault === 'read-only' ? undefined : writeRefusal(location);
+      if (refusal !== undefined) [fault, reason] = ['read-only', `${reason}, ${refusal}`];
+    }
+    super(`database ${FAULT_DESCRIPTIONS[fault]} (${reason}): ${location}`);
+    this.name = 'DatabaseNotWritableError';
+  }
+}
+
+/** Why the file system refuses this process writes to the SQLite file (or its creation), if it does. */
+function writeRefusal(path: string): string | undefined {
+  try {
+    accessSync(existsSync(path) ? path : dirname(path), constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? code : undefined;
+  }
 }
