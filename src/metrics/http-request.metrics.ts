@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { onIncompleteResponse } from '../http/incomplete-response';
 import { routeTemplateOf } from '../http/route-template';
 
 /** Latency buckets in seconds, 1 ms to 10 s. */
@@ -9,11 +10,13 @@ export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 /**
  * `http_request_duration_seconds{method, route, status}`: every response, labelled with its
  * route template (`/ingest/:id`), never the raw path, so the series stay few. Its `_count`
- * is the request count.
+ * is the request count. A streamed response that ends before its last byte is not in it: it
+ * counts in `http_responses_incomplete_total{method, route, status, outcome}` instead.
  */
 @Injectable()
 export class HttpRequestMetrics {
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  private readonly incomplete: Counter<'method' | 'route' | 'status' | 'outcome'>;
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -21,6 +24,12 @@ export class HttpRequestMetrics {
       help: 'Time from request to response sent, by method, route template and status.',
       labelNames: ['method', 'route', 'status'],
       buckets: HTTP_DURATION_BUCKETS,
+      registers: [registry],
+    });
+    this.incomplete = new Counter({
+      name: 'http_responses_incomplete_total',
+      help: 'Streamed responses cut before their last byte, by method, route template, status and outcome.',
+      labelNames: ['method', 'route', 'status', 'outcome'],
       registers: [registry],
     });
   }
@@ -33,6 +42,14 @@ export class HttpRequestMetrics {
         reply.elapsedTime / 1000,
       );
       done();
+    });
+    onIncompleteResponse(fastify, (request, reply, outcome) => {
+      this.incomplete.inc({
+        method: request.method,
+        route: routeTemplateOf(request),
+        status: reply.statusCode,
+        outcome,
+      });
     });
   }
 }

@@ -14,14 +14,15 @@ import type { BatchReceiptView } from '../../application/views/batch-receipt.vie
 import type { DataReceiptView } from '../../application/views/data-receipt.view';
 import type { IngestionResult } from '../../application/views/ingestion.result';
 import type { Environment } from '../../../config/environment';
+import { markIncomplete } from '../../../http/incomplete-response';
 import { batchRecordsFrom } from './batch-records';
 import { IngestDataBatchDto } from './dto/ingest-data-batch.dto';
 import {
+  DataListStream,
   JSON_CONTENT_TYPE,
   NDJSON_CONTENT_TYPE,
   negotiateListFormat,
   recordJson,
-  serializeDataList,
 } from './record-json.serializer';
 import { IngestDataDto } from './dto/ingest-data.dto';
 import { rawJsonBody } from './json-body.parser';
@@ -34,6 +35,7 @@ import { RequestValidationPipe } from './request-validation.pipe';
 @Controller('ingest')
 export class IngestController {
   private readonly maxBatchRecords: number;
+  private readonly exportStallTimeoutMs: number;
 
   constructor(
     private readonly commandBus: CommandBus,
@@ -41,6 +43,7 @@ export class IngestController {
     config: ConfigService<Environment, true>,
   ) {
     this.maxBatchRecords = config.get('MAX_BATCH_RECORDS', { infer: true });
+    this.exportStallTimeoutMs = config.get('EXPORT_STALL_TIMEOUT_MS', { infer: true });
   }
 
   @Post()
@@ -82,7 +85,7 @@ export class IngestController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const view = await this.queryBus.execute(new GetAllDataQuery(toListOptions(query)));
-    sendList(view, query, request, reply);
+    sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
   @Get('partner/:partner_id')
@@ -94,7 +97,7 @@ export class IngestController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(partnerId, toListOptions(query)));
-    sendList(view, query, request, reply);
+    sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
   @Get(':id')
@@ -131,14 +134,21 @@ function toListOptions(query: ListDataQueryDto): DataListOptions {
   };
 }
 
-function sendList(view: DataListView, query: ListDataQueryDto, request: FastifyRequest, reply: FastifyReply): void {
+function sendList(
+  view: DataListView,
+  query: ListDataQueryDto,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  stallTimeoutMs: number,
+): void {
   const format = negotiateListFormat(header(request, 'accept'));
   if (view.nextAfter !== undefined) {
     void reply.header('link', `<${nextPageUrl(request, query, view.nextAfter)}>; rel="next"`);
   }
-  void reply
-    .header('content-type', format === 'ndjson' ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE)
-    .send(serializeDataList(view, format));
+  const body = new DataListStream(view, format, stallTimeoutMs);
+  // Past the first byte a failure can only cut the response; Fastify then destroys the socket.
+  body.once('error', () => markIncomplete(reply, body.stalled ? 'stalled' : 'failed'));
+  void reply.header('content-type', format === 'ndjson' ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE).send(body);
 }
 
 /** Same path and filters, the cursor moved to the last id of this page (RFC 8288 `next`). */

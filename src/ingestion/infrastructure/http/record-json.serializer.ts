@@ -13,29 +13,92 @@ export function negotiateListFormat(accept: string | undefined): DataListFormat 
 }
 
 /**
- * Writes a list as a JSON array (or NDJSON) one database chunk at a time, so the response
- * never holds more than a chunk. Ids, partner ids and timestamps contain no character that
- * JSON escapes, and the payload column already holds serialised JSON: rows are spliced, not
- * re-encoded.
+ * A list as a JSON array (or NDJSON), one database chunk at a time: the response never holds
+ * more than a chunk. Ids, partner ids and timestamps contain no character that JSON escapes,
+ * and the payload column already holds serialised JSON: rows are spliced, not re-encoded.
+ *
+ * A chunk is read only when the reader asks (`_read`: a pipe asks as the socket drains), and
+ * in a later turn of the event loop: better-sqlite3 answers synchronously, so an export to a
+ * fast client would otherwise hold every other request until its last row. A reader that asks
+ * for nothing for `stallTimeoutMs` fails the stream (`stalled`). However the stream ends, it
+ * returns the chunks' iterator, which frees their connection and export slot.
  */
-export function serializeDataList(view: DataListView, format: DataListFormat): Readable {
-  return Readable.from(format === 'json' ? jsonArray(view) : ndjsonLines(view), { objectMode: false });
-}
+export class DataListStream extends Readable {
+  private readonly chunks: AsyncIterator<StoredDataSummary[]>;
+  private stallTimer?: NodeJS.Timeout;
+  private wroteFirstChunk = false;
+  private stalledReader = false;
 
-async function* jsonArray(view: DataListView): AsyncGenerator<string> {
-  yield '[';
-  let first = true;
-  for await (const chunk of view.chunks) {
-    const text = chunk.map((row) => recordJson(row, view.includePayload)).join(',');
-    yield first ? text : ',' + text;
-    first = false;
+  constructor(
+    private readonly view: DataListView,
+    private readonly format: DataListFormat,
+    private readonly stallTimeoutMs: number,
+  ) {
+    super();
+    this.chunks = view.chunks[Symbol.asyncIterator]();
+    this.armStallTimer();
   }
-  yield ']';
-}
 
-async function* ndjsonLines(view: DataListView): AsyncGenerator<string> {
-  for await (const chunk of view.chunks) {
-    yield chunk.map((row) => recordJson(row, view.includePayload) + '\n').join('');
+  /** Whether the stream failed because its reader stopped reading. */
+  get stalled(): boolean {
+    return this.stalledReader;
+  }
+
+  override _read(): void {
+    this.disarmStallTimer();
+    setImmediate(() => void this.pushNextChunk());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.disarmStallTimer();
+    const closing = this.chunks.return?.();
+    if (closing === undefined) callback(error);
+    else
+      closing.then(
+        () => callback(error),
+        () => callback(error),
+      );
+  }
+
+  private async pushNextChunk(): Promise<void> {
+    if (this.destroyed) return;
+    let next: IteratorResult<StoredDataSummary[]>;
+    try {
+      next = await this.chunks.next();
+    } catch (error) {
+      this.destroy(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (this.destroyed) return;
+    if (next.done) {
+      if (this.format === 'json') this.push(this.wroteFirstChunk ? ']' : '[]');
+      this.push(null);
+      return;
+    }
+    this.armStallTimer();
+    this.push(this.render(next.value));
+  }
+
+  private render(rows: StoredDataSummary[]): string {
+    const { includePayload } = this.view;
+    if (this.format === 'ndjson') return rows.map((row) => recordJson(row, includePayload) + '\n').join('');
+    const text = rows.map((row) => recordJson(row, includePayload)).join(',');
+    const separator = this.wroteFirstChunk ? ',' : '[';
+    this.wroteFirstChunk = true;
+    return separator + text;
+  }
+
+  private armStallTimer(): void {
+    this.disarmStallTimer();
+    this.stallTimer = setTimeout(() => {
+      this.stalledReader = true;
+      this.destroy(new Error(`The client read nothing for ${this.stallTimeoutMs} ms.`));
+    }, this.stallTimeoutMs).unref();
+  }
+
+  private disarmStallTimer(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 }
 
