@@ -22,17 +22,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface ServiceProcessOptions {
+  /** Most file descriptors the process may hold (`prlimit --nofile`, which runs node in its own place). */
+  maxOpenFiles?: number;
+}
+
 /** Runs src/main.ts in a child process (transpiled on load), as `npm start` runs the build. */
-export function startService(env: Record<string, string>, cwd = ROOT): ServiceProcess {
-  const child = spawn(
-    process.execPath,
-    ['-r', join(ROOT, 'test/support/register-typescript.js'), join(ROOT, 'src/main.ts')],
-    {
-      cwd,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export function startService(
+  env: Record<string, string>,
+  cwd = ROOT,
+  { maxOpenFiles }: ServiceProcessOptions = {},
+): ServiceProcess {
+  const node = [process.execPath, '-r', join(ROOT, 'test/support/register-typescript.js'), join(ROOT, 'src/main.ts')];
+  const command = maxOpenFiles === undefined ? node : ['prlimit', `--nofile=${maxOpenFiles}:${maxOpenFiles}`, ...node];
+  const child = spawn(command[0], command.slice(1), {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
