@@ -7,12 +7,24 @@ import type { Environment } from './config/environment';
 import { ShutdownState } from './health/shutdown-state';
 import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
 import { setupOpenApi } from './openapi/openapi';
+import { handleClientError, rememberRequestId } from './http/client-error.handler';
+import { answerFrameworkError } from './http/framework-errors';
 import { registerLoadShedding } from './http/load-shedding';
 import { installRequestLog } from './http/request-log';
+import { installRequestPreconditions } from './http/request-preconditions';
+import { installSecurityHeaders } from './http/security-headers';
+import { applyServerLimits } from './http/server-limits';
+import { installUnmatchedRequestAnswers } from './http/unmatched-requests';
 import { HttpRequestMetrics } from './metrics/http-request.metrics';
 
 /** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Fastify answers 414 past 100 characters; the contract wants 404 (id) or 400 (partner id).
+ * Node's 16 KiB header limit bounds the request line anyway.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 function requestId(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
@@ -26,16 +38,18 @@ export function createFastifyAdapter(): FastifyAdapter {
     // While draining, a request that arrives on a connection still open is served as usual
     // (readiness answers its own 503 problem+json), with `Connection: close` (see below).
     return503OnClosing: false,
-    // Fastify answers 414 past 100 characters; the contract wants 404 (id) or 400 (partner id).
-    // Node's 16 KiB header limit bounds the request line anyway.
-    routerOptions: { maxParamLength: 16 * 1024 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler: handleClientError,
+    frameworkErrors: answerFrameworkError,
   });
 }
 
 /**
  * Everything about the HTTP edge that Nest modules do not cover: the JSON body parser,
- * per-route body limits, the request id header, request metrics, the request log line, load
- * shedding, `Connection: close` while draining, and the API docs.
+ * per-route body limits, the request id header, request metrics, the request log line,
+ * timeouts and connection limits, security headers, what a request must be before it is
+ * routed (Host, Expect, body encoding), 404/405, load shedding, `Connection: close` while
+ * draining, and the API docs.
  * Call before `app.init()` (routes are registered there); the app must be created with
  * `{ bodyParser: false }` so that Nest does not install its own parsers.
  */
@@ -50,13 +64,22 @@ export function configureApp(app: NestFastifyApplication): void {
   registerJsonBodyParser(fastify);
   app.get(HttpRequestMetrics).install(fastify);
   installRequestLog(fastify);
+  applyServerLimits(fastify.server, {
+    headersTimeoutMs: config.get('HTTP_HEADERS_TIMEOUT_MS', { infer: true }),
+    requestTimeoutMs: config.get('HTTP_REQUEST_TIMEOUT_MS', { infer: true }),
+    maxConnections: config.get('HTTP_MAX_CONNECTIONS', { infer: true }),
+  });
   fastify.addHook('onRoute', (route) => {
     if (route.url in bodyLimits && [route.method].flat().includes('POST')) route.bodyLimit = bodyLimits[route.url];
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    rememberRequestId(request.raw, request.id);
     done();
   });
+  installSecurityHeaders(fastify);
+  installRequestPreconditions(fastify);
+  installUnmatchedRequestAnswers(fastify, { maxParamLength: MAX_PARAM_LENGTH });
   // Once shutdown has begun, a response to a request still in flight closes its connection:
   // a keep-alive client would otherwise hold it open and the server could not finish closing.
   const shutdown = app.get(ShutdownState);

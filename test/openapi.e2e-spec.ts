@@ -522,10 +522,16 @@ describe('OpenAPI document (/docs)', () => {
       ['an unknown file under /docs', 'GET', `${DOCS_PATH}/nope.js`],
       ['the licence file Swagger blocks', 'GET', `${DOCS_PATH}/LICENSE`],
       ['a path below the document', 'GET', `${DOCS_JSON_PATH}/x`],
-      ['another method', 'POST', DOCS_JSON_PATH],
       ['an unknown route', 'GET', '/nowhere'],
     ])('answers 404 problem+json for %s', async (_case, method, url) => {
       expectProblem(await context.app.inject({ method: method as 'GET', url }), 404);
+    });
+
+    it('answers 405 problem+json with Allow for another method on the document', async () => {
+      const response = await context.app.inject({ method: 'POST', url: DOCS_JSON_PATH });
+
+      expectProblem(response, 405);
+      expect(response.headers.allow).toBe('GET, HEAD, OPTIONS');
     });
   });
 });

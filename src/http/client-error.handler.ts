@@ -1,0 +1,74 @@
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
+import { API_RESPONSE_HEADERS } from './security-headers';
+
+const requestIds = new WeakMap<IncomingMessage, string>();
+
+/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id. */
+export function rememberRequestId(request: IncomingMessage, id: string): void {
+  requestIds.set(request, id);
+}
+
+/** The response in progress on a socket; Node's own answer to a client error looks at the same field. */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (malformed requests, headers
+ * over `maxHeaderSize`, the header and request timeouts) is answered with a problem+json
+ * document and `Connection: close`, as a raw response (no request reached Fastify, or the one
+ * that did is cut short), and the connection is closed. The X-Request-Id is the request's
+ * when its head had been read, a new one otherwise. Logged at info: the client is at fault.
+ */
+export function handleClientError(
+  error: Error & { code?: string; reason?: unknown },
+  socket: Socket,
+  logger: () => Logger | undefined = () => PinoLogger.root,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const inFlight = (socket as HttpSocket)._httpMessage ?? undefined;
+  const requestId = (inFlight && requestIds.get(inFlight.req)) ?? randomUUID();
+  const document = clientErrorProblem(error);
+  if (socket.writable && !inFlight?.headersSent) socket.write(rawResponse(document, requestId));
+  socket.destroy();
+  logger()?.info(
+    { reqId: requestId, status: document.status, code: error.code },
+    `client error ${document.status} (${error.code ?? error.message})`,
+  );
+}
+
+function clientErrorProblem(error: Error & { code?: string; reason?: unknown }): ProblemDetails {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return problem(408, 'request-timeout', 'The request was not received in time.');
+    case 'HPE_HEADER_OVERFLOW':
+      return problem(
+        431,
+        'header-fields-too-large',
+        `The request line and headers are larger than ${maxHeaderSize / 1024} KiB.`,
+      );
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return problem(413, 'chunk-extensions-too-large', 'The chunk extensions of the body are too large.');
+    default: {
+      // llhttp's reasons are fixed texts ("Invalid character in chunk size"), never request bytes.
+      const reason = typeof error.reason === 'string' ? `: ${error.reason.slice(0, 100)}` : '';
+      return problem(400, 'malformed-request', `The request is not valid HTTP/1.1${reason}.`);
+    }
+  }
+}
+
+function rawResponse(document: ProblemDetails, requestId: string): string {
+  const body = JSON.stringify(document);
+  const headers = {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+    'X-Request-Id': requestId,
+    ...API_RESPONSE_HEADERS,
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${document.status} ${STATUS_CODES[document.status]}\r\n${head.join('')}\r\n${body}`;
+}

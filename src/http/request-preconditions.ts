@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
+import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
+
+/** Node's own test for a `100-continue` expectation (it answers those itself). */
+const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
+
+const CHARSET_PARAMETER = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+const UTF8_LABELS = new Set(['utf-8', 'utf8']);
+
+interface Refusal {
+  problem: ProblemDetails;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What a request must be before it is routed and before its body is read, each answered with
+ * problem+json and `Connection: close` (a body left unread must not hold the connection):
+ * - an HTTP/1.1 request without Host: 400 (RFC 9112 §3.2). Node's own check answers a bare
+ *   400 before any hook runs, so it is turned off and made here;
+ * - an `Expect` other than 100-continue: 417. Node answers those itself unless the server has
+ *   a 'checkExpectation' listener; this one hands them to Fastify like any request;
+ * - a body in a `charset` other than UTF-8, or with a `Content-Encoding` other than identity
+ *   (the service decompresses nothing): 415, in a preParsing hook, before the body is read.
+ */
+export function installRequestPreconditions(fastify: FastifyInstance): void {
+  const server = fastify.server as Server & { requireHostHeader: boolean };
+  server.requireHostHeader = false;
+  server.on('checkExpectation', (request, response) => server.emit('request', request, response));
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const refusal = protocolRefusal(request);
+    if (refusal) refuse(reply, refusal);
+    else done();
+  });
+  fastify.addHook('preParsing', (request, reply, payload, done) => {
+    const refusal = hasBody(request) ? bodyEncodingRefusal(request) : undefined;
+    if (refusal) refuse(reply, refusal);
+    else done(null, payload);
+  });
+}
+
+function protocolRefusal(request: FastifyRequest): Refusal | undefined {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    return { problem: problem(400, 'missing-host', 'An HTTP/1.1 request must carry a Host header.') };
+  }
+  const expectation = request.headers.expect;
+  if (expectation !== undefined && !CONTINUE_EXPECTATION.test(expectation)) {
+    return { problem: problem(417, 'expectation-failed', 'The only expectation this service meets is 100-continue.') };
+  }
+  return undefined;
+}
+
+function bodyEncodingRefusal(request: FastifyRequest): Refusal | undefined {
+  const charset = CHARSET_PARAMETER.exec(request.headers['content-type'] ?? '')?.[1].toLowerCase();
+  if (charset !== undefined && !UTF8_LABELS.has(charset)) {
+    return { problem: problem(415, 'unsupported-media-type', 'The request body must be UTF-8 (charset=utf-8).') };
+  }
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return {
+      problem: problem(
+        415,
+        'unsupported-content-encoding',
+        'The request body must not be compressed (Content-Encoding: identity).',
+      ),
+      headers: { 'accept-encoding': 'identity' },
+    };
+  }
+  return undefined;
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function refuse(reply: FastifyReply, { problem: document, headers = {} }: Refusal): void {
+  void reply
+    .status(document.status)
+    .headers(headers)
+    .header('connection', 'close')
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(document);
+}
