@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { IngestionError, InvalidBatchError } from '../../domain/ingestion.errors';
+import { InvalidBodyEncodingError } from './invalid-body-encoding.error';
 import { FieldError, RequestValidationError } from './request-validation.error';
 
 /** RFC 9457 problem details; `errors` only for validation failures. */
@@ -61,6 +62,9 @@ export function toProblemDetails(error: unknown): ProblemDetails {
   }
   if (error instanceof RequestValidationError) {
     return problem(HttpStatus.BAD_REQUEST, 'validation-error', error.message, error.errors);
+  }
+  if (error instanceof InvalidBodyEncodingError) {
+    return problem(HttpStatus.BAD_REQUEST, 'invalid-encoding', error.message);
   }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return problem(HttpStatus.BAD_REQUEST, 'invalid-json', 'The request body is not valid JSON.');
