@@ -63,10 +63,10 @@ function clientErrorProblem(error: Error & { code?: string; reason?: unknown }):
 function rawResponse(document: ProblemDetails, requestId: string): string {
   const body = JSON.stringify(document);
   const headers = {
-    'Content-Type': PROBLEM_CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(body),
-    Connection: 'close',
-    'X-Request-Id': requestId,
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+    'x-request-id': requestId,
     ...API_RESPONSE_HEADERS,
   };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
