@@ -18,10 +18,10 @@ export function negotiateListFormat(accept: string | undefined): DataListFormat 
  * and the payload column already holds serialised JSON: rows are spliced, not re-encoded.
  *
  * A chunk is read only when the reader asks (`_read`: a pipe asks as the socket drains), and
- * in a later turn of the event loop: better-sqlite3 answers synchronously, so an export to a
- * fast client would otherwise hold every other request until its last row. A reader that asks
- * for nothing for `stallTimeoutMs` fails the stream (`stalled`). However the stream ends, it
- * returns the chunks' iterator, which frees their connection and export slot.
+ * in a later turn of the event loop (`inNextTurn`): better-sqlite3 answers synchronously, so
+ * an export to a fast client would otherwise hold every other request until its last row. A
+ * reader that asks for nothing for `stallTimeoutMs` fails the stream (`stalled`). However the
+ * stream ends, it returns the chunks' iterator, which frees their connection and export slot.
  */
 export class DataListStream extends Readable {
   private readonly chunks: AsyncIterator<StoredDataSummary[]>;
@@ -46,7 +46,7 @@ export class DataListStream extends Readable {
 
   override _read(): void {
     this.disarmStallTimer();
-    setImmediate(() => void this.pushNextChunk());
+    inNextTurn(() => void this.pushNextChunk());
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -100,6 +100,24 @@ export class DataListStream extends Readable {
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
   }
+}
+
+const waitingForTurn: Array<() => void> = [];
+
+/**
+ * Runs `step` in a later turn of the event loop, one step per turn for all lists together:
+ * however many exports stream, the requests that arrive between two turns wait for one
+ * chunk at most (a setImmediate each would let every export take its chunk in every turn).
+ */
+function inNextTurn(step: () => void): void {
+  waitingForTurn.push(step);
+  if (waitingForTurn.length === 1) setImmediate(takeTurn);
+}
+
+function takeTurn(): void {
+  const step = waitingForTurn.shift()!;
+  if (waitingForTurn.length > 0) setImmediate(takeTurn);
+  step();
 }
 
 /** `{"id","partner_id","timestamp"}`, plus `"payload"` when asked for and present. */
