@@ -1,0 +1,107 @@
+import type { StoredDataSummary } from '../../domain/data.repository';
+import { ExportLimitReachedError } from '../../domain/ingestion.errors';
+import { ExportSlots } from './export-slots';
+import { ChunkReader, StreamedChunks } from './streamed-chunks';
+
+const CHUNK_SIZE = 2;
+
+const row = (n: number): StoredDataSummary => ({
+  id: `id-${n}`,
+  partnerId: 'acme',
+  timestamp: '2026-01-01T00:00:00.000Z',
+});
+
+/** A reader over `chunks` that records its closes; `read` waits for `gate` when one is set. */
+function fakeReader(chunks: StoredDataSummary[][]) {
+  const state = { closes: 0, reads: 0, gate: undefined as Promise<void> | undefined, failOnRead: 0 };
+  const reader: ChunkReader = {
+    read: async () => {
+      state.reads += 1;
+      if (state.gate) await state.gate;
+      if (state.reads === state.failOnRead) throw new Error('read failed');
+      return chunks.shift() ?? [];
+    },
+    close: async () => {
+      state.closes += 1;
+    },
+  };
+  return { reader, state };
+}
+
+describe('StreamedChunks', () => {
+  let slots: ExportSlots;
+
+  beforeEach(() => {
+    slots = new ExportSlots(1);
+  });
+
+  it('yields every chunk, then closes the reader and gives the slot back as soon as the last chunk is read', async () => {
+    const { reader, state } = fakeReader([[row(1), row(2)], [row(3)]]);
+    const chunks = new StreamedChunks(reader, CHUNK_SIZE, slots.take());
+
+    expect(await chunks.next()).toEqual({ done: false, value: [row(1), row(2)] });
+    expect(slots.inUse).toBe(1);
+    expect(await chunks.next()).toEqual({ done: false, value: [row(3)] });
+    expect({ closes: state.closes, inUse: slots.inUse }).toEqual({ closes: 1, inUse: 0 });
+    expect(await chunks.next()).toEqual({ done: true, value: undefined });
+    await chunks.return();
+    expect({ closes: state.closes, reads: state.reads, inUse: slots.inUse }).toEqual({ closes: 1, reads: 2, inUse: 0 });
+  });
+
+  it('gives everything back on return() when it was never iterated', async () => {
+    const { reader, state } = fakeReader([[row(1), row(2)]]);
+    const chunks = new StreamedChunks(reader, CHUNK_SIZE, slots.take());
+    expect(() => slots.take()).toThrow(ExportLimitReachedError);
+
+    await chunks.return();
+    await chunks.return();
+
+    expect({ closes: state.closes, reads: state.reads, inUse: slots.inUse }).toEqual({ closes: 1, reads: 0, inUse: 0 });
+    expect(await chunks.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('closes only after a read under way has settled', async () => {
+    const { reader, state } = fakeReader([
+      [row(1), row(2)],
+      [row(3), row(4)],
+    ]);
+    let open!: () => void;
+    state.gate = new Promise((resolve) => (open = resolve));
+    const chunks = new StreamedChunks(reader, CHUNK_SIZE, slots.take());
+
+    const reading = chunks.next();
+    const returning = chunks.return();
+    await Promise.resolve();
+    expect(state.closes).toBe(0);
+    open();
+
+    expect(await reading).toEqual({ done: false, value: [row(1), row(2)] });
+    await returning;
+    expect({ closes: state.closes, inUse: slots.inUse }).toEqual({ closes: 1, inUse: 0 });
+    expect(await chunks.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('closes and gives the slot back when a read fails, and rethrows', async () => {
+    const { reader, state } = fakeReader([
+      [row(1), row(2)],
+      [row(3), row(4)],
+    ]);
+    state.failOnRead = 2;
+    const chunks = new StreamedChunks(reader, CHUNK_SIZE, slots.take());
+
+    await chunks.next();
+    await expect(chunks.next()).rejects.toThrow('read failed');
+
+    expect({ closes: state.closes, inUse: slots.inUse }).toEqual({ closes: 1, inUse: 0 });
+  });
+
+  it('gives the slot back even when closing the reader fails', async () => {
+    const { reader } = fakeReader([]);
+    reader.close = () => Promise.reject(new Error('connection lost'));
+    const chunks = new StreamedChunks(reader, CHUNK_SIZE, slots.take());
+
+    await chunks.return();
+
+    expect(slots.inUse).toBe(0);
+  });
+});
