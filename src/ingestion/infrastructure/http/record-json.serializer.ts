@@ -46,7 +46,7 @@ export class DataListStream extends Readable {
 
   override _read(): void {
     this.disarmStallTimer();
-    inNextTurn(() => void this.pushNextChunk());
+    inNextTurn(() => this.pushNextChunk());
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -102,22 +102,29 @@ export class DataListStream extends Readable {
   }
 }
 
-const waitingForTurn: Array<() => void> = [];
+/** How long one list's step may keep the others waiting (a slow FETCH, say) before the next starts. */
+const MAX_STEP_WAIT_MS = 50;
+const waitingSteps: Array<() => Promise<void>> = [];
 
 /**
- * Runs `step` in a later turn of the event loop, one step per turn for all lists together:
- * however many exports stream, the requests that arrive between two turns wait for one
- * chunk at most (a setImmediate each would let every export take its chunk in every turn).
+ * Runs the steps of all lists (read a chunk, hand it on) one after the other, each in a later
+ * turn of the event loop than the one before: however many exports stream, together they
+ * hold the event loop for one chunk at a time, and what arrived meanwhile runs in between.
  */
-function inNextTurn(step: () => void): void {
-  waitingForTurn.push(step);
-  if (waitingForTurn.length === 1) setImmediate(takeTurn);
+function inNextTurn(step: () => Promise<void>): void {
+  waitingSteps.push(step);
+  if (waitingSteps.length === 1) setImmediate(takeTurn);
 }
 
 function takeTurn(): void {
-  const step = waitingForTurn.shift()!;
-  if (waitingForTurn.length > 0) setImmediate(takeTurn);
-  step();
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, MAX_STEP_WAIT_MS)));
+  const next = () => {
+    clearTimeout(timer);
+    waitingSteps.shift();
+    if (waitingSteps.length > 0) setImmediate(takeTurn);
+  };
+  void Promise.race([waitingSteps[0](), waited]).then(next, next);
 }
 
 /** `{"id","partner_id","timestamp"}`, plus `"payload"` when asked for and present. */
