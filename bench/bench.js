@@ -7,6 +7,9 @@
 //   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test npm run bench
 //     also runs the service on PostgreSQL (a fresh database `ingestion_bench`, created from
 //     that maintenance database and dropped at the end), as `service-pg`.
+//   BENCH_EXPORTS=4 BENCH_EXPORT_ROWS=100000: POST /ingest again on a fresh database, idle and
+//     then while that many full exports of that many rows stream to a fast reader (another
+//     process), on every server; 0 leaves the scenario out.
 //
 // Each server gets a fresh SQLite file under .bench/. Rates are requests/s (mean of
 // autocannon's per-second samples); latencies in ms.
@@ -26,6 +29,9 @@ const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 100000);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 1000);
 const BATCH_CONNECTIONS = Number(process.env.BENCH_BATCH_CONNECTIONS ?? 4);
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
+const EXPORTS = Number(process.env.BENCH_EXPORTS ?? 4);
+const EXPORT_ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 100000);
+const EXPORT_PARTNER = 'export';
 const PG_BENCH_DB = 'ingestion_bench';
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
@@ -118,7 +124,7 @@ async function ingestOne(server) {
   return (await response.json()).id;
 }
 
-function seedRows(dbFile, rows) {
+function seedRows(dbFile, rows, partnerOf = (i) => `p${i % 50}`) {
   // Both schemas share ingested_data(id, partner_id, timestamp, payload) with an ordering key.
   const Database = require('better-sqlite3');
   const db = new Database(dbFile);
@@ -126,7 +132,7 @@ function seedRows(dbFile, rows) {
   const { v7 } = require('uuid');
   const json = JSON.stringify(PAYLOAD);
   db.transaction(() => {
-    for (let i = 0; i < rows; i++) insert.run(v7(), `p${i % 50}`, new Date().toISOString(), json);
+    for (let i = 0; i < rows; i++) insert.run(v7(), partnerOf(i), new Date().toISOString(), json);
   })();
   db.close();
 }
@@ -180,6 +186,127 @@ async function seedPg(rows) {
       );
     }
   });
+}
+
+/** `rows` more records of one partner in the bench's PostgreSQL database. */
+async function seedPgPartner(rows, partnerId) {
+  const { v7 } = require('uuid');
+  const json = JSON.stringify(PAYLOAD);
+  await withPg(PG_BENCH_DB, async (client) => {
+    for (let done = 0; done < rows; done += 10000) {
+      const ids = Array.from({ length: Math.min(10000, rows - done) }, () => v7());
+      await client.query(
+        `INSERT INTO ingested_data (id, partner_id, timestamp, payload)
+         SELECT id, $2, now(), $3::json FROM unnest($1::uuid[]) AS t(id)`,
+        [ids, partnerId, json],
+      );
+    }
+  });
+}
+
+// Keeps `count` full exports streaming from `url` until SIGTERM, each read as fast as this
+// process can and thrown away; then prints how many ended, how many were refused (503), how
+// many failed, and the mean seconds of one.
+const EXPORT_READERS = `
+const http = require('node:http');
+const [url, count] = process.argv.slice(1);
+const stats = { completed: 0, refused: 0, failed: 0, seconds: 0 };
+let stopping = false;
+function next() {
+  if (stopping) return;
+  const started = Date.now();
+  const again = (outcome) => { stats[outcome]++; setTimeout(next, outcome === 'completed' ? 0 : 50); };
+  http.get(url, { agent: false }, (response) => {
+    response.on('data', () => undefined);
+    response.on('end', () => {
+      if (response.statusCode !== 200) return again('refused');
+      if (!response.complete) return again('failed');
+      stats.seconds += (Date.now() - started) / 1000;
+      again('completed');
+    });
+    response.on('error', () => again('failed'));
+  }).on('error', () => again('failed'));
+}
+for (let i = 0; i < Number(count); i++) next();
+process.on('SIGTERM', () => {
+  stopping = true;
+  process.stdout.write(JSON.stringify(stats) + '\\n', () => process.exit(0));
+});
+`;
+
+function startExportReaders(url, count) {
+  const child = spawn(process.execPath, ['-e', EXPORT_READERS, url, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (data) => (output += data));
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      const stats = JSON.parse(output);
+      stats.seconds = stats.completed > 0 ? +(stats.seconds / stats.completed).toFixed(2) : null;
+      return stats;
+    },
+  };
+}
+
+const INGEST_LOAD = {
+  path: '/ingest',
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ partner_id: 'bench', payload: PAYLOAD }),
+};
+
+/**
+ * POST /ingest on a server whose database holds EXPORT_ROWS records of one partner: idle,
+ * then while EXPORTS full lists of that partner stream to a fast reader, started before the
+ * warm-up and kept going (a new one as each ends) until the measurement is over.
+ */
+async function ingestWhileExporting(server) {
+  const idle = await measure(server, 'POST /ingest (idle)', INGEST_LOAD);
+  const readers = startExportReaders(`${server.url}/ingest/partner/${EXPORT_PARTNER}`, EXPORTS);
+  let busy;
+  try {
+    busy = await measure(server, `POST /ingest while ${EXPORTS} exports stream`, INGEST_LOAD);
+  } finally {
+    busy = { ...busy, exports: await readers.stop() };
+  }
+  console.log(JSON.stringify({ server: server.name, exports: busy.exports }));
+  return { server: server.name, idle, busy };
+}
+
+async function exportScenario() {
+  const results = [];
+  for (const [name, file] of [
+    ['limit', path.join(WORK, 'limit-exports.db')],
+    ['service', path.join(WORK, 'service-exports.sqlite')],
+  ]) {
+    freshDb(file);
+    const server =
+      name === 'limit'
+        ? await startLimit(file)
+        : await startService('service', `sqlite:${file}`, process.env.BENCH_LOG_LEVEL ?? 'info');
+    try {
+      seedRows(file, EXPORT_ROWS, () => EXPORT_PARTNER);
+      results.push(await ingestWhileExporting(server));
+    } finally {
+      await stop(server);
+    }
+  }
+  if (POSTGRES_URL) {
+    await freshPgDb();
+    const server = await startService('service-pg', pgUrl(), process.env.BENCH_LOG_LEVEL ?? 'info');
+    try {
+      await seedPgPartner(EXPORT_ROWS, EXPORT_PARTNER);
+      results.push(await ingestWhileExporting(server));
+    } finally {
+      await stop(server);
+    }
+    await withPg(undefined, (client) => client.query(`DROP DATABASE IF EXISTS ${PG_BENCH_DB} WITH (FORCE)`));
+  }
+  return results;
 }
 
 async function listAll(server) {
@@ -281,6 +408,8 @@ async function main() {
     }
   }
 
+  const exportRows = EXPORTS > 0 && EXPORT_ROWS > 0 ? await exportScenario() : [];
+
   console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
     const a = rows.find((r) => r.route === route && r.server === 'limit');
@@ -304,10 +433,22 @@ async function main() {
     console.log(
       `${row.route.padEnd(34)} ${row.server.padEnd(8)} ${row.seconds} s, RSS ${row.rssBeforeMb} MB before, peak ${row.peakRssMb} MB`,
     );
+  if (exportRows.length > 0) {
+    console.log(
+      `\nPOST /ingest while ${EXPORTS} full exports of ${EXPORT_ROWS} rows stream (GET /ingest/partner/${EXPORT_PARTNER}, a fast reader); ratio = under exports / idle, same server, same run`,
+    );
+    for (const { server, idle, busy } of exportRows) {
+      const { completed, refused, failed, seconds } = busy.exports;
+      console.log(
+        `${server.padEnd(10)} idle ${String(idle.rps).padStart(6)} req/s p99 ${String(idle.p99).padStart(3)} ms | under exports ${String(busy.rps).padStart(6)} req/s p99 ${String(busy.p99).padStart(4)} ms | ratio ${(busy.exactRps / idle.exactRps).toFixed(2)} | exports ended ${completed} (${seconds ?? '-'} s each), refused ${refused}, failed ${failed}` +
+          (idle.errors + busy.errors > 0 ? ` | errors ${idle.errors} / ${busy.errors}` : ''),
+      );
+    }
+  }
   fs.writeFileSync(
     path.join(WORK, 'results.json'),
     JSON.stringify(
-      { when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows },
+      { when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows, exportRows },
       null,
       2,
     ),
