@@ -23,12 +23,16 @@ import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempo
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
 import { PrometheusIngestionMetrics } from './infrastructure/metrics/prometheus-ingestion.metrics';
+import { DatabaseWritesMonitor } from './infrastructure/persistence/database-writes.monitor';
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
 import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
-import type { Environment } from '../config/environment';
+import { exportConnections, type Environment } from '../config/environment';
 
 /** Deepest payload nesting the contract allows (the payload object itself is depth 1). */
 const MAX_PAYLOAD_DEPTH = 32;
+
+/** Largest probe write readiness makes while writes fail (a record of the largest size, up to this). */
+const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
 
 @Module({
   // DiscoveryModule: the failure counter names the handler that failed (see its listener).
@@ -56,13 +60,34 @@ const MAX_PAYLOAD_DEPTH = 32;
     PurgeExpiredIdempotencyKeysHandler,
     IdempotencyKeyPurgeScheduler,
     {
+      provide: DatabaseWritesMonitor,
+      inject: [DataSource, ConfigService],
+      useFactory: (dataSource: DataSource, config: ConfigService<Environment, true>) =>
+        new DatabaseWritesMonitor(
+          dataSource,
+          Math.min(config.get('MAX_PAYLOAD_BYTES', { infer: true }), MAX_WRITE_PROBE_BYTES),
+        ),
+    },
+    {
       // One port, two adapters: the database that DATABASE_URL selected decides.
       provide: DataRepository,
-      inject: [DataSource],
-      useFactory: (dataSource: DataSource): DataRepository =>
-        dataSource.options.type === 'postgres'
-          ? new PostgresDataRepository(dataSource)
-          : new SqliteDataRepository(dataSource),
+      inject: [DataSource, ConfigService, DatabaseWritesMonitor],
+      useFactory: (
+        dataSource: DataSource,
+        config: ConfigService<Environment, true>,
+        writesMonitor: DatabaseWritesMonitor,
+      ): DataRepository => {
+        const streamedLists = {
+          maxOpen: exportConnections({
+            DATABASE_EXPORT_CONNECTIONS: config.get('DATABASE_EXPORT_CONNECTIONS', { infer: true }),
+            DATABASE_POOL_SIZE: config.get('DATABASE_POOL_SIZE', { infer: true }),
+          }),
+          stallTimeoutMs: config.get('EXPORT_STALL_TIMEOUT_MS', { infer: true }),
+        };
+        return dataSource.options.type === 'postgres'
+          ? new PostgresDataRepository(dataSource, streamedLists, writesMonitor)
+          : new SqliteDataRepository(dataSource, streamedLists, writesMonitor);
+      },
     },
     { provide: IngestionMetrics, useClass: PrometheusIngestionMetrics },
     InProcessIntegrationEventPublisher,
@@ -77,6 +102,6 @@ const MAX_PAYLOAD_DEPTH = 32;
     IngestionSaga,
     CountUnhandledExceptionsListener,
   ],
-  exports: [InProcessIntegrationEventPublisher, CountUnhandledExceptionsListener],
+  exports: [InProcessIntegrationEventPublisher, CountUnhandledExceptionsListener, DatabaseWritesMonitor],
 })
 export class IngestionModule {}

@@ -4,24 +4,24 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataListCriteria } from '../../domain/data-list.criteria';
-import { StoredDataSummary } from '../../domain/data.repository';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { Timestamp } from '../../domain/timestamp.value-object';
-import { StorageUnavailableError } from '../../domain/ingestion.errors';
+import { StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
+import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
 import {
   CLAIM_KEY_SQL,
   claimParameters,
-  ListPosition,
   outcomeAgainst,
   STORED_CLAIM_SQL,
   StoredClaimRow,
+  StreamedListLimits,
   SummaryRow,
   toSummary,
-  translateDatabaseError,
   TypeOrmDataRepository,
 } from './typeorm-data.repository';
+import type { ChunkReader } from './streamed-chunks';
 
 interface PendingRecord {
   row: IngestedDataRow;
@@ -55,6 +55,8 @@ interface PendingGroup {
 @Injectable()
 export class PostgresDataRepository extends TypeOrmDataRepository {
   private static readonly CURSOR = '"ingestion_list"';
+  /** How much longer than the stall timeout a list's transaction may sit idle before the server ends it. */
+  private static readonly IDLE_TRANSACTION_MARGIN_MS = 5_000;
 
   protected readonly positionColumn = '"id"';
   /** Most single records one grouped INSERT takes, and about how much payload text. */
@@ -67,8 +69,12 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
   /** The tail of this instance's record writes: each starts when the one before has settled. */
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    super(dataSource);
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    streamedLists: StreamedListLimits,
+    writesMonitor: DatabaseWritesMonitor,
+  ) {
+    super(dataSource, streamedLists, writesMonitor);
   }
 
   /** `?` → `$1`, `$2`… (the SQL of this adapter has no `?` inside literals); cached per statement text. */
@@ -135,25 +141,26 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
 
   /**
    * Inserts a group of single records in one statement. If that fails for a reason other
-   * than the database being unreachable, one bad record must not fail the others: each is
-   * then inserted alone, in order, and answered on its own.
+   * than the database being unreachable or its storage failing (full, read-only, I/O), one
+   * bad record must not fail the others: each is then inserted alone, in order, and
+   * answered on its own.
    */
   private async insertGroup(group: PendingGroup): Promise<void> {
     if (this.openGroup === group) this.openGroup = undefined;
     const { records } = group;
     try {
-      await this.guarded(() => this.insertRows(this.dataSource, records));
+      await this.guardedWrite(() => this.insertRows(this.dataSource, records));
       for (const record of records) record.resolve();
       return;
     } catch (error) {
-      if (records.length === 1 || error instanceof StorageUnavailableError) {
+      if (records.length === 1 || error instanceof StorageUnavailableError || error instanceof StorageFullError) {
         for (const record of records) record.reject(error);
         return;
       }
     }
     for (const record of records) {
       try {
-        await this.guarded(() => this.insertRows(this.dataSource, [record]));
+        await this.guardedWrite(() => this.insertRows(this.dataSource, [record]));
         record.resolve();
       } catch (error) {
         record.reject(error);
@@ -180,7 +187,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
 
   private saveAllNow(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
     const rows = records.map((record) => ({ row: IngestedDataMapper.toRow(record) }));
-    return this.guarded(() =>
+    return this.guardedWrite(() =>
       this.dataSource.transaction(async (manager): Promise<ClaimOutcome> => {
         if (claim) {
           // A concurrent claim on the same key waits here for the other transaction, then sees its row.
@@ -202,7 +209,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
   }
 
   purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
-    return this.guarded(async () => {
+    return this.guardedWrite(async () => {
       // TypeORM answers a DELETE as [rows, rowCount].
       const [, deleted] = (await this.dataSource.query(
         this.dialect(
@@ -218,45 +225,39 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     });
   }
 
-  streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>> {
-    return this.guarded(async () => {
-      // Checked now, so that an unknown cursor is a 400 (and a database that does not answer
-      // a 503) before any byte is sent. Records are never deleted: the cursor record is still
-      // there when the list's snapshot is taken.
-      const after = await this.positionAfter(criteria);
-      if (after === undefined) await this.query('SELECT 1');
-      return this.cursorChunks(criteria, after);
-    });
-  }
-
-  private async *cursorChunks(
-    criteria: DataListCriteria,
-    after: ListPosition | undefined,
-  ): AsyncGenerator<StoredDataSummary[]> {
+  /**
+   * Takes the list's connection, begins its snapshot and declares its cursor now, so that a
+   * pool that has no connection to give, an unknown cursor or a database that does not
+   * answer is an error before any byte is sent. The `after` record is looked up inside the
+   * snapshot; records are never deleted, so it is still there.
+   */
+  protected async openChunkReader(criteria: DataListCriteria): Promise<ChunkReader> {
     const runner = this.dataSource.createQueryRunner('slave');
-    let open = false;
+    let began = false;
+    const close = async () => {
+      if (began) await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    };
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      open = true;
+      began = true;
+      // A safety net: the HTTP side cuts a reader that stalls, and this ends the transaction if that ever fails.
+      await runner.query(`SET LOCAL idle_in_transaction_session_timeout = ${this.idleTransactionTimeoutMs()}`);
+      const after = await this.positionAfter(criteria, runner);
       const [sql, parameters] = this.listQuery(criteria, { after });
       await runner.query(
         `DECLARE ${PostgresDataRepository.CURSOR} NO SCROLL CURSOR FOR ${this.dialect(sql)}`,
         parameters,
       );
-      for (;;) {
-        const rows = await this.fetch(runner);
-        if (rows.length > 0) yield rows.map(toSummary);
-        if (rows.length < PostgresDataRepository.CHUNK_SIZE) break;
-      }
-      await runner.query('COMMIT');
-      open = false;
     } catch (error) {
-      throw translateDatabaseError(error);
-    } finally {
-      // Also when the reader stopped early (the generator's return()): end the transaction, free the connection.
-      if (open) await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
+      await close();
+      throw error;
     }
+    return { read: () => this.guarded(async () => (await this.fetch(runner)).map(toSummary)), close };
+  }
+
+  private idleTransactionTimeoutMs(): number {
+    return this.streamedLists.stallTimeoutMs + PostgresDataRepository.IDLE_TRANSACTION_MARGIN_MS;
   }
 
   private fetch(runner: QueryRunner): Promise<SummaryRow[]> {

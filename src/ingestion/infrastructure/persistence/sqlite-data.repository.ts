@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { DataListCriteria } from '../../domain/data-list.criteria';
-import { StoredDataSummary } from '../../domain/data.repository';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { Timestamp } from '../../domain/timestamp.value-object';
+import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { IngestedDataMapper } from './ingested-data.mapper';
 import {
   CLAIM_KEY_SQL,
@@ -15,10 +15,11 @@ import {
   STORED_CLAIM_SQL,
   StoredClaimRow,
   SummaryRow,
+  StreamedListLimits,
   toSummary,
-  translateDatabaseError,
   TypeOrmDataRepository,
 } from './typeorm-data.repository';
+import type { ChunkReader } from './streamed-chunks';
 
 /**
  * SQLite (better-sqlite3): one connection per process, so one writer.
@@ -43,8 +44,12 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
   private readonly statements = new Map<string, Statement>();
   private statementsConnection?: Database;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    super(dataSource);
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    streamedLists: StreamedListLimits,
+    writesMonitor: DatabaseWritesMonitor,
+  ) {
+    super(dataSource, streamedLists, writesMonitor);
   }
 
   protected dialect(sql: string): string {
@@ -53,7 +58,7 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
 
   save(data: IngestedData): Promise<void> {
     const row = IngestedDataMapper.toRow(data);
-    return this.guarded(async () => {
+    return this.guardedWrite(async () => {
       await this.query('INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)', [
         row.id,
         row.partner_id,
@@ -65,7 +70,7 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
 
   saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
     const rows = records.map((record) => IngestedDataMapper.toRow(record));
-    return this.guarded(async () => {
+    return this.guardedWrite(async () => {
       const transaction = this.sqlite().transaction((): ClaimOutcome => {
         if (claim && this.prepared(CLAIM_KEY_SQL).run(...claimParameters(claim)).changes === 0) {
           const stored = this.prepared(STORED_CLAIM_SQL).get(claim.scope, claim.key.value) as StoredClaimRow;
@@ -84,7 +89,7 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
   }
 
   purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
-    return this.guarded(async () => {
+    return this.guardedWrite(async () => {
       const result = this.prepared(
         `DELETE FROM "idempotency_keys" WHERE rowid IN
            (SELECT rowid FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ?)`,
@@ -93,37 +98,26 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
     });
   }
 
-  streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>> {
-    return this.guarded(async () => {
-      const after = await this.positionAfter(criteria);
-      // The list is what was committed when it started: rows added while it streams wait for the next read.
-      const [{ last }] = await this.query<{ last: number | null }>('SELECT MAX("seq") AS "last" FROM "ingested_data"');
-      return this.chunksBetween(criteria, (after as number | undefined) ?? 0, last ?? 0);
-    });
-  }
-
-  private async *chunksBetween(
-    criteria: DataListCriteria,
-    afterSeq: number,
-    lastSeq: number,
-  ): AsyncIterable<StoredDataSummary[]> {
-    let cursor = afterSeq;
-    while (cursor < lastSeq) {
-      const [sql, parameters] = this.listQuery(criteria, {
-        after: cursor,
-        upTo: lastSeq,
-        limit: SqliteDataRepository.CHUNK_SIZE,
-      });
-      let rows: SummaryRow[];
-      try {
-        rows = await this.query<SummaryRow>(sql, parameters);
-      } catch (error) {
-        throw translateDatabaseError(error);
-      }
-      if (rows.length > 0) yield rows.map(toSummary);
-      if (rows.length < SqliteDataRepository.CHUNK_SIZE) return;
-      cursor = rows[rows.length - 1].seq!;
-    }
+  protected async openChunkReader(criteria: DataListCriteria): Promise<ChunkReader> {
+    let afterSeq = ((await this.positionAfter(criteria)) as number | undefined) ?? 0;
+    // The list is what was committed when it started: rows added while it streams wait for the next read.
+    const [{ last }] = await this.query<{ last: number | null }>('SELECT MAX("seq") AS "last" FROM "ingested_data"');
+    const lastSeq = last ?? 0;
+    return {
+      read: () =>
+        this.guarded(async () => {
+          if (afterSeq >= lastSeq) return [];
+          const [sql, parameters] = this.listQuery(criteria, {
+            after: afterSeq,
+            upTo: lastSeq,
+            limit: SqliteDataRepository.CHUNK_SIZE,
+          });
+          const rows = await this.query<SummaryRow>(sql, parameters);
+          if (rows.length > 0) afterSeq = rows[rows.length - 1].seq!;
+          return rows.map(toSummary);
+        }),
+      close: async () => undefined,
+    };
   }
 
   private insertStatement(rowCount: number): Statement {

@@ -1,16 +1,25 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { DataId } from '../../domain/data-id.value-object';
 import { DataListCriteria } from '../../domain/data-list.criteria';
 import { DataRepository, StoredDataSummary } from '../../domain/data.repository';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
-import { StorageUnavailableError, UnknownCursorError } from '../../domain/ingestion.errors';
+import { StorageFullError, StorageUnavailableError, UnknownCursorError } from '../../domain/ingestion.errors';
 import { Timestamp } from '../../domain/timestamp.value-object';
-import { isDatabaseUnavailable, unavailableReason } from './database-errors';
+import { isDatabaseUnavailable, storageFault, unavailableReason } from './database-errors';
+import { DatabaseWritesMonitor } from './database-writes.monitor';
+import { ExportSlots } from './export-slots';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
+import { ChunkReader, StreamedChunks } from './streamed-chunks';
 
 /** A place in the list order: SQLite's `seq`, PostgreSQL's `id`. */
 export type ListPosition = number | string;
+
+/** Streamed lists: how many one instance serves at once, and how long one may wait for its client. */
+export interface StreamedListLimits {
+  maxOpen: number;
+  stallTimeoutMs: number;
+}
 
 export interface SummaryRow {
   id: string;
@@ -65,7 +74,11 @@ export function outcomeAgainst(stored: StoredClaimRow, claim: IdempotencyClaim):
  * - `PostgresDataRepository`: an instance's writes committed in id order (single records
  *   grouped into one INSERT), pooled transactions, reads by id as a prepared statement on
  *   the pool, lists ordered by `id` and streamed from a server-side cursor.
- * Every method turns "database not reachable / timed out" into `StorageUnavailableError`.
+ * A streamed list takes one of `StreamedListLimits.maxOpen` slots before it opens, and gives
+ * it back when it ends, fails or is given up.
+ * Every method turns "database not reachable / timed out" into `StorageUnavailableError`, and
+ * a storage fault into `StorageFullError` (a full disk) or `StorageUnavailableError`; a write
+ * that fails on a storage fault is also reported to the `DatabaseWritesMonitor` (readiness).
  */
 export abstract class TypeOrmDataRepository extends DataRepository {
   static readonly CHUNK_SIZE = 1000;
@@ -73,8 +86,15 @@ export abstract class TypeOrmDataRepository extends DataRepository {
   /** The list order and cursor column, quoted. */
   protected abstract readonly positionColumn: '"seq"' | '"id"';
 
-  constructor(protected readonly dataSource: DataSource) {
+  private readonly exportSlots: ExportSlots;
+
+  constructor(
+    protected readonly dataSource: DataSource,
+    protected readonly streamedLists: StreamedListLimits,
+    private readonly writesMonitor: DatabaseWritesMonitor,
+  ) {
     super();
+    this.exportSlots = new ExportSlots(streamedLists.maxOpen);
   }
 
   /** The SQL as the driver wants it (`?` placeholders kept, or numbered). */
@@ -105,15 +125,33 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     });
   }
 
-  abstract streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>>;
+  async streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>> {
+    const releaseSlot = this.exportSlots.take();
+    try {
+      const reader = await this.guarded(() => this.openChunkReader(criteria));
+      return new StreamedChunks(reader, TypeOrmDataRepository.CHUNK_SIZE, releaseSlot);
+    } catch (error) {
+      releaseSlot();
+      throw error;
+    }
+  }
+
+  /**
+   * Opens the list in the database, checks its cursor and fixes its snapshot, so that any
+   * failure comes before the response starts; reads then go chunk by chunk.
+   */
+  protected abstract openChunkReader(criteria: DataListCriteria): Promise<ChunkReader>;
 
   /** Where the list starts: after the `after` record (UnknownCursorError when there is none), or at the beginning. */
-  protected async positionAfter(criteria: DataListCriteria): Promise<ListPosition | undefined> {
+  protected async positionAfter(
+    criteria: DataListCriteria,
+    executor: Pick<DataSource | QueryRunner, 'query'> = this.dataSource,
+  ): Promise<ListPosition | undefined> {
     if (!criteria.after) return undefined;
-    const rows = await this.query<{ position: ListPosition }>(
-      `SELECT ${this.positionColumn} AS "position" FROM "ingested_data" WHERE "id" = ?`,
+    const rows = (await executor.query(
+      this.dialect(`SELECT ${this.positionColumn} AS "position" FROM "ingested_data" WHERE "id" = ?`),
       [criteria.after.value],
-    );
+    )) as Array<{ position: ListPosition }>;
     if (rows.length === 0) throw new UnknownCursorError(criteria.after.value);
     return rows[0].position;
   }
@@ -159,10 +197,23 @@ export abstract class TypeOrmDataRepository extends DataRepository {
       throw translateDatabaseError(error);
     }
   }
+
+  /** `guarded` for writes: a storage fault is also recorded, so that readiness answers 503 until writes work again. */
+  protected async guardedWrite<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.writesMonitor.recordFailure(error);
+      throw translateDatabaseError(error);
+    }
+  }
 }
 
 export function translateDatabaseError(error: unknown): unknown {
-  return isDatabaseUnavailable(error) ? new StorageUnavailableError(unavailableReason(error)) : error;
+  const fault = storageFault(error);
+  if (fault === 'full') return new StorageFullError(unavailableReason(error));
+  if (fault !== undefined || isDatabaseUnavailable(error)) return new StorageUnavailableError(unavailableReason(error));
+  return error;
 }
 
 export function toSummary(row: SummaryRow): StoredDataSummary {
