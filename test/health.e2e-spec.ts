@@ -17,13 +17,17 @@ describe('health', () => {
     expect(response.headers['x-request-id']).toEqual(expect.any(String));
   });
 
-  it('GET /health/ready answers 200 with the database up', async () => {
+  it('GET /health/ready answers 200 with the database up and taking writes', async () => {
     const response = await get(context.app, '/health/ready');
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(JSON_CONTENT_TYPE);
     expect(response.json()).toEqual(
-      expect.objectContaining({ status: 'ok', info: { database: { status: 'up' } }, error: {} }),
+      expect.objectContaining({
+        status: 'ok',
+        info: { database: { status: 'up' }, database_writes: { status: 'up' } },
+        error: {},
+      }),
     );
     expect(response.headers['x-request-id']).toEqual(expect.any(String));
   });

@@ -1,6 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { ApiLive, ApiReady } from './health.openapi';
 import { ShutdownState } from './shutdown-state';
 
@@ -10,6 +11,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly databaseWrites: DatabaseWritesHealthIndicator,
     private readonly shutdown: ShutdownState,
   ) {}
 
@@ -20,7 +22,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 200 when the database answers; 503 when it does not, or once shutdown has begun. */
+  /** 200 when the database answers and takes writes; 503 when not, or once shutdown has begun. */
   @Get('ready')
   // Terminus would document a JSON 503; the problem filter answers it as problem+json (ApiReady).
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
@@ -29,6 +31,9 @@ export class HealthController {
     if (this.shutdown.isShuttingDown) {
       throw new ServiceUnavailableException('The service is shutting down.');
     }
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 1000 })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 1000 }),
+      () => this.databaseWrites.isHealthy('database_writes'),
+    ]);
   }
 }

@@ -18,7 +18,7 @@ const INDICATORS_SCHEMA: SchemaObject = {
     properties: { status: { type: 'string' } },
     additionalProperties: true,
   },
-  example: { database: { status: 'up' } },
+  example: { database: { status: 'up' }, database_writes: { status: 'up' } },
 };
 
 const READY_SCHEMA: SchemaObject = {
@@ -41,8 +41,15 @@ export function ApiLive(): MethodDecorator & ClassDecorator {
 
 export function ApiReady(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiOperation({ summary: 'Readiness', description: 'Answers 200 when the database answers, 503 otherwise.' }),
-    ApiOkResponse({ description: 'The database answers.', schema: READY_SCHEMA }),
-    ApiProblemResponse(503, 'The database does not answer, or shutdown has begun.'),
+    ApiOperation({
+      summary: 'Readiness',
+      description: 'Answers 200 when the database answers and takes writes, 503 otherwise.',
+    }),
+    ApiOkResponse({ description: 'The database answers and takes writes.', schema: READY_SCHEMA }),
+    ApiProblemResponse(
+      503,
+      'The database does not answer; or its writes fail (a full disk, a read-only database, I/O errors) and ' +
+        'a probe write has not succeeded since; or shutdown has begun.',
+    ),
   );
 }
