@@ -21,6 +21,7 @@ describe('installRequestLog', () => {
     fastify.get('/items/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
       if (id === 'gone') return reply.status(503).send({});
+      if (id === 'full') return reply.status(507).send({});
       if (id === 'boom') return reply.status(500).send({});
       if (id === 'new') return reply.status(201).header('location', '/items/42').send({});
       return { id };
@@ -51,8 +52,9 @@ describe('installRequestLog', () => {
   it.each([
     ['7', 30],
     ['gone', 40],
+    ['full', 40],
     ['boom', 50],
-  ])('logs /items/%s at level %d (info below 500, warn for 503, error for other 5xx)', async (id, level) => {
+  ])('logs /items/%s at level %d (info below 500, warn for 503 and 507, error for other 5xx)', async (id, level) => {
     await fastify.inject({ method: 'GET', url: `/items/${id}` });
 
     expect(lines.map((line) => line.level)).toEqual([level]);

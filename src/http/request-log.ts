@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Level, Logger } from 'pino';
+import { IncompleteOutcome, onIncompleteResponse } from './incomplete-response';
 import { routeTemplateOf } from './route-template';
 
 /**
@@ -17,6 +18,10 @@ import { routeTemplateOf } from './route-template';
  * would take an async context per request (AsyncLocalStorage), which costs every promise of
  * the process on Node 20; the `location` of the request line leads to the record instead.
  *
+ * A streamed response that ends before its last byte gets its line when its connection
+ * closes, with the `outcome` (see `IncompleteOutcome`): info when the client went away, warn
+ * when it stalled and was cut off, error when the server failed mid-body.
+ *
  * A Fastify hook rather than pino-http as Nest middleware: the same line for a third of the
  * CPU time a request costs (no middleware layer, no per-request child logger or async
  * context); see the README's benchmark notes.
@@ -29,11 +34,25 @@ export function installRequestLog(fastify: FastifyInstance, logger: () => Logger
     if (log.isLevelEnabled(level)) log[level](requestLine(request, reply), requestMessage(request, status));
     done();
   });
+  onIncompleteResponse(fastify, (request, reply, outcome) => {
+    const level = INCOMPLETE_LOG_LEVEL[outcome];
+    const log = logger();
+    if (!log.isLevelEnabled(level)) return;
+    const line = requestLine(request, reply);
+    line.outcome = outcome;
+    log[level](line, `${requestMessage(request, reply.statusCode)} ${outcome}`);
+  });
 }
 
-/** 5xx: error, but 503 (load shed, database away, shutting down: the client retries) warn. */
+const INCOMPLETE_LOG_LEVEL: Record<IncompleteOutcome, Level> = {
+  'client-closed': 'info',
+  stalled: 'warn',
+  failed: 'error',
+};
+
+/** 5xx: error, but 503 (load shed, database away, shutting down) and 507 (disk full) warn: the client retries. */
 export function requestLogLevel(status: number): Level {
-  if (status === 503) return 'warn';
+  if (status === 503 || status === 507) return 'warn';
   if (status >= 500) return 'error';
   return 'info';
 }
