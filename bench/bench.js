@@ -440,7 +440,7 @@ async function main() {
     for (const { server, idle, busy } of exportRows) {
       const { completed, refused, failed, seconds } = busy.exports;
       console.log(
-        `${server.padEnd(10)} idle ${String(idle.rps).padStart(6)} req/s p99 ${String(idle.p99).padStart(3)} ms | under exports ${String(busy.rps).padStart(6)} req/s p99 ${String(busy.p99).padStart(4)} ms | ratio ${(busy.exactRps / idle.exactRps).toFixed(2)} | exports ended ${completed} (${seconds ?? '-'} s each), refused ${refused}, failed ${failed}` +
+        `${server.padEnd(10)} idle ${String(idle.rps).padStart(6)} req/s p99 ${String(idle.p99).padStart(3)} ms | under exports ${String(busy.rps).padStart(6)} req/s p99 ${String(busy.p99).padStart(4)} ms | ratio ${(busy.rps / idle.rps).toFixed(2)} | exports ended ${completed} (${seconds ?? '-'} s each), refused ${refused}, failed ${failed}` +
           (idle.errors + busy.errors > 0 ? ` | errors ${idle.errors} / ${busy.errors}` : ''),
       );
     }
