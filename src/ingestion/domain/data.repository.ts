@@ -43,6 +43,9 @@ export abstract class DataRepository {
    * Every record matching the criteria, read from the database in chunks so that memory
    * stays flat however many rows match. Each yielded array is one chunk. Resolves once the
    * cursor is checked and the snapshot fixed: records committed later are not included.
+   * Throws `ExportLimitReachedError` when as many streamed lists as allowed are open. An open
+   * list holds database resources until its last chunk is read or the consumer calls the
+   * iterator's `return()`, also when it never started iterating.
    */
   abstract streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>>;
 }
