@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { StorageUnavailableError } from '../../domain/ingestion.errors';
+import { isClientAbort } from '../../../http/client-abort';
+import { StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
 import { isRetryable, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
 
 /**
@@ -16,10 +17,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (isClientAbort(error, request)) {
+      this.logger.log(
+        `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: the connection closed before the whole request was read`,
+      );
+      return;
+    }
     const problem = toProblemDetails(error);
-    if (error instanceof StorageUnavailableError) {
+    if (error instanceof StorageUnavailableError || error instanceof StorageFullError) {
+      const state = error instanceof StorageFullError ? 'database full' : 'database unavailable';
       this.logger.warn(
-        `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: database unavailable (${error.reason})`,
+        `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: ${state} (${error.reason})`,
       );
     } else if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
       this.logger.error(
