@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Agent, request } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -355,11 +356,14 @@ describe('streamed exports: the limit per instance', () => {
   const { context } = fixture;
 
   it('past DATABASE_EXPORT_CONNECTIONS a list gets 503 problem+json with Retry-After before its first byte; a client that goes away frees its slot', async () => {
+    const errorLogs = jest.spyOn(Logger.prototype, 'error');
     const held = [await fixture.openExport('/ingest/all', true), await fixture.openExport('/ingest/all', true)];
     expect(held.map((exchange) => exchange.status)).toEqual([200, 200]);
 
     await expectRefusedBeforeFirstByte(await fixture.openExport('/ingest/all'), /export-limit-reached$/);
     await expectRefusedBeforeFirstByte(await fixture.openExport('/ingest/partner/few'), /export-limit-reached$/);
+    // Refusing an export keeps the service up; it is no failure (the request line says 503 at warn).
+    expect(errorLogs).not.toHaveBeenCalled();
     // Pages are not streamed exports: still served.
     expect((await context.app.inject({ method: 'GET', url: '/ingest/all?limit=2' })).statusCode).toBe(200);
 

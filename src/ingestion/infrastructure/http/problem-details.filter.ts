@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isClientAbort } from '../../../http/client-abort';
-import { StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
+import { ExportLimitReachedError, StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
 import { isRetryable, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
 
 /**
@@ -29,7 +29,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.warn(
         `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: ${state} (${error.reason})`,
       );
-    } else if (problem.status >= 500 && !(error instanceof HttpException && error.getStatus() === 503)) {
+    } else if (problem.status >= 500 && !isLoadRefusal(error)) {
       this.logger.error(
         `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url} failed`,
         error instanceof Error ? error.stack : String(error),
@@ -43,4 +43,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isRetryable(problem.status)) void reply.header('retry-after', RETRY_AFTER_SECONDS);
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
+}
+
+/** 503s that refuse work to keep the service up, not failures: the request's warn line says enough. */
+function isLoadRefusal(error: unknown): boolean {
+  return (error instanceof HttpException && error.getStatus() === 503) || error instanceof ExportLimitReachedError;
 }
