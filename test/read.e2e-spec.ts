@@ -56,6 +56,12 @@ describe('GET /ingest/:id', () => {
 
   it('answers 404 problem+json for an unknown route', async () => {
     expectProblem(await get(context.app, '/ingest/partner/acme/extra'), 404);
-    expectProblem(await context.app.inject({ method: 'DELETE', url: `/ingest/${stored.id}` }), 404);
+  });
+
+  it('answers 405 problem+json with Allow for a method the record does not have', async () => {
+    const response = await context.app.inject({ method: 'DELETE', url: `/ingest/${stored.id}` });
+
+    expectProblem(response, 405, { type: 'urn:problem-type:ingestion:method-not-allowed' });
+    expect(response.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 });
