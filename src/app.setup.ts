@@ -7,7 +7,7 @@ import type { Environment } from './config/environment';
 import { ShutdownState } from './health/shutdown-state';
 import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
 import { setupOpenApi } from './openapi/openapi';
-import { handleClientError, rememberRequestId } from './http/client-error.handler';
+import { handleClientError, rememberRequest } from './http/client-error.handler';
 import { answerFrameworkError } from './http/framework-errors';
 import { registerLoadShedding } from './http/load-shedding';
 import { installRequestLog } from './http/request-log';
@@ -74,7 +74,7 @@ export function configureApp(app: NestFastifyApplication): void {
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    rememberRequestId(request.raw, request.id);
+    rememberRequest(request.raw, reply.raw, request.id);
     done();
   });
   installSecurityHeaders(fastify);

@@ -1,14 +1,13 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { handleClientError, rememberRequestId } from './client-error.handler';
+import { handleClientError, rememberRequest } from './client-error.handler';
 
-/** A socket that records what is written to it, writable or not, with a response in progress or none. */
-function fakeSocket({ writable = true, inFlight }: { writable?: boolean; inFlight?: ServerResponse } = {}) {
+/** A socket that records what is written to it, writable or not. */
+function fakeSocket({ writable = true }: { writable?: boolean } = {}) {
   const socket = new Socket();
   const written: string[] = [];
   Object.defineProperty(socket, 'writable', { value: writable });
-  Object.assign(socket, { _httpMessage: inFlight ?? null });
   jest.spyOn(socket, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
   const destroy = jest.spyOn(socket, 'destroy');
   return { socket, written, destroy };
@@ -18,10 +17,13 @@ function parserError(code: string, reason?: string): Error & { code: string; rea
   return Object.assign(new Error(`Parse Error: ${reason ?? code}`), { code, reason });
 }
 
-function responseTo(request: IncomingMessage, headersSent = false): ServerResponse {
+/** A request on `socket` whose response has sent its headers or not, or has ended. */
+function requestOn(socket: Socket, id: string, { headersSent = false, ended = false } = {}): void {
+  const request = new IncomingMessage(socket);
   const response = new ServerResponse(request);
   Object.defineProperty(response, 'headersSent', { value: headersSent });
-  return response;
+  Object.defineProperty(response, 'writableEnded', { value: ended });
+  rememberRequest(request, response, id);
 }
 
 describe('handleClientError', () => {
@@ -78,9 +80,8 @@ describe('handleClientError', () => {
   });
 
   it('answers with the id of the request in progress', () => {
-    const request = new IncomingMessage(new Socket());
-    rememberRequestId(request, 'req-42');
-    const { socket, written } = fakeSocket({ inFlight: responseTo(request) });
+    const { socket, written } = fakeSocket();
+    requestOn(socket, 'req-42');
 
     handleClientError(parserError('ERR_HTTP_REQUEST_TIMEOUT'), socket, logger);
 
@@ -88,9 +89,19 @@ describe('handleClientError', () => {
     expect(logged[0].fields.reqId).toBe('req-42');
   });
 
+  it('answers with a new id once the previous request of a keep-alive connection has ended', () => {
+    const { socket, written } = fakeSocket();
+    requestOn(socket, 'req-41', { headersSent: true, ended: true });
+
+    handleClientError(parserError('ERR_HTTP_REQUEST_TIMEOUT'), socket, logger);
+
+    expect(written[0]).toMatch(/^HTTP\/1\.1 408 /);
+    expect(written[0]).not.toContain('req-41');
+  });
+
   it('writes nothing once a response has started, and closes the socket', () => {
-    const request = new IncomingMessage(new Socket());
-    const { socket, written, destroy } = fakeSocket({ inFlight: responseTo(request, true) });
+    const { socket, written, destroy } = fakeSocket();
+    requestOn(socket, 'req-43', { headersSent: true });
 
     handleClientError(parserError('HPE_INVALID_CHUNK_SIZE'), socket, logger);
 

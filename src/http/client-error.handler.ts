@@ -6,15 +6,18 @@ import type { Logger } from 'pino';
 import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
 import { API_RESPONSE_HEADERS } from './security-headers';
 
-const requestIds = new WeakMap<IncomingMessage, string>();
-
-/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id. */
-export function rememberRequestId(request: IncomingMessage, id: string): void {
-  requestIds.set(request, id);
+interface SocketRequest {
+  id: string;
+  response: ServerResponse;
 }
 
-/** The response in progress on a socket; Node's own answer to a client error looks at the same field. */
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+/** The latest request of each connection (keep-alive carries several, one after another). */
+const socketRequests = new WeakMap<Socket, SocketRequest>();
+
+/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id, if nothing was sent yet. */
+export function rememberRequest(request: IncomingMessage, response: ServerResponse, id: string): void {
+  socketRequests.set(request.socket, { id, response });
+}
 
 /**
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (malformed requests, headers
@@ -29,10 +32,11 @@ export function handleClientError(
   logger: () => Logger | undefined = () => PinoLogger.root,
 ): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const inFlight = (socket as HttpSocket)._httpMessage ?? undefined;
-  const requestId = (inFlight && requestIds.get(inFlight.req)) ?? randomUUID();
+  const latest = socketRequests.get(socket);
+  const inFlight = latest?.response.writableEnded === false ? latest : undefined;
+  const requestId = inFlight?.id ?? randomUUID();
   const document = clientErrorProblem(error);
-  if (socket.writable && !inFlight?.headersSent) socket.write(rawResponse(document, requestId));
+  if (socket.writable && !inFlight?.response.headersSent) socket.write(rawResponse(document, requestId));
   socket.destroy();
   logger()?.info(
     { reqId: requestId, status: document.status, code: error.code },
