@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, Socket } from 'node:net';
-import { countRows, TEST_DATABASE_KIND } from './support/database';
+import { countRows, insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-app';
 
@@ -334,6 +334,36 @@ describe('the service as a process', () => {
     expect(at - signalledAt).toBeLessThan(10000);
     expect(await countRows(database)).toBe(1);
     expect(service.output()).toContain('already shutting down');
+  });
+
+  it('on SIGTERM, an export whose reader has stalled is cut before SHUTDOWN_TIMEOUT_MS and the process still exits 0', async () => {
+    const shutdownTimeoutMs = 4000;
+    const port = await freePort();
+    service = startService({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      EXPORT_STALL_TIMEOUT_MS: '60000',
+    });
+    await waitUntilReady(service);
+    // About 10 MB of list: more than the socket buffers between a reader that stopped and the server.
+    await insertRows(database, seedRows(100_000, 'acme', new Date('2026-01-01T00:00:00.000Z')));
+    const reader = connect(port, '127.0.0.1');
+    const readerClosed = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+    reader.on('error', () => undefined);
+    reader.write('GET /ingest/all HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => reader.once('data', resolve));
+    reader.pause();
+
+    const signalledAt = Date.now();
+    service.child.kill('SIGTERM');
+    const code = await service.exited;
+
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(shutdownTimeoutMs);
+    reader.resume(); // a paused socket reports its end only once what the server had sent is read
+    await readerClosed;
+    expect(service.output()).toContain('closing their connections');
   });
 });
 
