@@ -26,6 +26,9 @@ const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
  */
 const MAX_PARAM_LENGTH = 16 * 1024;
 
+/** How often Node looks for requests past HTTP_HEADERS_TIMEOUT_MS or HTTP_REQUEST_TIMEOUT_MS (its default: 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 250;
+
 function requestId(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -39,6 +42,8 @@ export function createFastifyAdapter(): FastifyAdapter {
     // (readiness answers its own 503 problem+json), with `Connection: close` (see below).
     return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Node answers a request without Host with a bare 400 before any hook runs; the service answers it (request-preconditions).
+    http: { requireHostHeader: false, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     clientErrorHandler: handleClientError,
     frameworkErrors: answerFrameworkError,
   });

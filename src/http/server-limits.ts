@@ -10,28 +10,18 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
-/** Node looks for requests past their timeout this often at most (its default is every 30 s). */
-const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
-
 const logger = new Logger('HttpServer');
-
-/** `connectionsCheckingInterval` is a constructor option that Node reads again when listening starts. */
-type TunableServer = Server & { connectionsCheckingInterval: number };
 
 /**
  * Slow and greedy clients: header and request timeouts (what a timed-out client gets is
  * written by ./client-error.handler), a cap on open sockets, and an accept error (the process
  * is out of file descriptors) logged instead of killing the process. libuv already answers
  * most of those by closing the connections it cannot keep; the error reaches the server only
- * when that fails too. Call before `listen`: the timeout checker starts when listening does.
+ * when that fails too. Call before `listen`.
  */
 export function applyServerLimits(server: Server, limits: ServerLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
-  (server as TunableServer).connectionsCheckingInterval = Math.min(
-    MAX_TIMEOUT_CHECK_INTERVAL_MS,
-    Math.ceil(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4),
-  );
   server.maxConnections = limits.maxConnections;
   let lastWarningAt = 0;
   // Only once listening: until then an error (EADDRINUSE) is the listen call's to report.
