@@ -19,6 +19,7 @@ import { IngestionSaga } from './application/sagas/ingestion.saga';
 import { DataRepository } from './domain/data.repository';
 import { IdempotencyPolicy } from './domain/idempotency.policy';
 import { IngestedDataFactory } from './domain/ingested-data.factory';
+import { MAX_PAYLOAD_DEPTH } from './domain/payload.value-object';
 import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
@@ -27,9 +28,6 @@ import { DatabaseWritesMonitor } from './infrastructure/persistence/database-wri
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
 import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
 import { exportConnections, type Environment } from '../config/environment';
-
-/** Deepest payload nesting the contract allows (the payload object itself is depth 1). */
-const MAX_PAYLOAD_DEPTH = 32;
 
 /** Largest probe write readiness makes while writes fail (a record of the largest size, up to this). */
 const MAX_WRITE_PROBE_BYTES = 1024 * 1024;

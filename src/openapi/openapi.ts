@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../config/environment';
-import { DEFAULT_PAYLOAD_LIMITS } from '../ingestion/domain/payload.value-object';
+import { MAX_PAYLOAD_DEPTH } from '../ingestion/domain/payload.value-object';
 import { withIngestionLimits } from '../ingestion/infrastructure/http/openapi/ingestion-limits.openapi';
 
 /** The UI; its assets are served under it (`/docs/...`). */
@@ -90,7 +90,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   withIngestionLimits(document, {
     maxPayloadBytes: settings.get('MAX_PAYLOAD_BYTES', { infer: true }),
     // Not a setting: the contract fixes the depth.
-    maxPayloadDepth: DEFAULT_PAYLOAD_LIMITS.maxDepth,
+    maxPayloadDepth: MAX_PAYLOAD_DEPTH,
     maxBatchRecords: settings.get('MAX_BATCH_RECORDS', { infer: true }),
     maxBatchBytes: settings.get('MAX_BATCH_BYTES', { infer: true }),
   });

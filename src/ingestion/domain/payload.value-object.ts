@@ -8,7 +8,10 @@ export interface PayloadLimits {
   maxDepth: number;
 }
 
-export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxBytes: 262_144, maxDepth: 32 };
+/** Deepest nesting the contract allows: not a setting. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxBytes: 262_144, maxDepth: MAX_PAYLOAD_DEPTH };
 
 export type JsonObject = { [key: string]: unknown };
 
