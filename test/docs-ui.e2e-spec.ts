@@ -1,6 +1,5 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DOCS_PATH } from '../src/openapi/openapi';
-import { TEST_DATABASE_KIND } from './support/database';
 import { ingestOk, type Receipt } from './support/http';
 import { useTestApp } from './support/test-app';
 
@@ -18,10 +17,7 @@ const AGREED_DOCS_CSP =
 
 const UI_TIMEOUT_MS = 10_000;
 
-// The UI talks to the service over HTTP and does not care which database is behind it: once is enough.
-const describeOnce = TEST_DATABASE_KIND === 'sqlite' ? describe : describe.skip;
-
-describeOnce('Swagger UI at /docs in Chromium', () => {
+describe('Swagger UI at /docs in Chromium', () => {
   const context = useTestApp();
   let browser: Browser;
   let baseUrl: string;
