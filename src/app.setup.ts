@@ -17,13 +17,9 @@ import { applyServerLimits } from './http/server-limits';
 import { installUnmatchedRequestAnswers } from './http/unmatched-requests';
 import { HttpRequestMetrics } from './metrics/http-request.metrics';
 
-/** An incoming X-Request-Id is echoed when it is short and printable, replaced otherwise. */
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
-/**
- * Fastify answers 414 past 100 characters; the contract wants 404 (id) or 400 (partner id).
- * Node's 16 KiB header limit bounds the request line anyway.
- */
+/** Fastify's default (100) answers 414 where the contract wants 404 or 400; Node's 16 KiB header limit bounds it. */
 const MAX_PARAM_LENGTH = 16 * 1024;
 
 /** How often Node looks for requests past HTTP_HEADERS_TIMEOUT_MS or HTTP_REQUEST_TIMEOUT_MS (its default: 30 s). */
@@ -38,26 +34,17 @@ export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     genReqId: requestId,
     logger: false,
-    // While draining, a request that arrives on a connection still open is served as usual
-    // (readiness answers its own 503 problem+json), with `Connection: close` (see below).
+    // While draining, requests on connections still open are served (with `Connection: close`); readiness says 503.
     return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // Node answers a request without Host with a bare 400 before any hook runs; the service answers it (request-preconditions).
+    // Node would answer a request without Host with a bare 400 before any hook runs (see request-preconditions).
     http: { requireHostHeader: false, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     clientErrorHandler: handleClientError,
     frameworkErrors: answerFrameworkError,
   });
 }
 
-/**
- * Everything about the HTTP edge that Nest modules do not cover: the JSON body parser,
- * per-route body limits, the request id header, request metrics, the request log line,
- * timeouts and connection limits, security headers, what a request must be before it is
- * routed (Host, Expect, body encoding), 404/405, load shedding, `Connection: close` while
- * draining, and the API docs.
- * Call before `app.init()` (routes are registered there); the app must be created with
- * `{ bodyParser: false }` so that Nest does not install its own parsers.
- */
+/** Call before `app.init()` (routes are registered there), on an app created with `{ bodyParser: false }`. */
 export function configureApp(app: NestFastifyApplication): void {
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -85,8 +72,7 @@ export function configureApp(app: NestFastifyApplication): void {
   installSecurityHeaders(fastify);
   installRequestPreconditions(fastify);
   installUnmatchedRequestAnswers(fastify, { maxParamLength: MAX_PARAM_LENGTH });
-  // Once shutdown has begun, a response to a request still in flight closes its connection:
-  // a keep-alive client would otherwise hold it open and the server could not finish closing.
+  // Once draining, a keep-alive client would otherwise hold its connection and the server could not finish closing.
   const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (shutdown.isShuttingDown) void reply.header('connection', 'close');
@@ -100,10 +86,7 @@ export function configureApp(app: NestFastifyApplication): void {
   setupOpenApi(app);
 }
 
-/**
- * The payload limit applies to the payload as re-serialised (no whitespace); the raw body may
- * carry indentation and the envelope, so it is allowed twice that plus 16 KiB before a 413.
- */
+/** MAX_PAYLOAD_BYTES counts the re-serialised payload; the raw body also carries indentation and the envelope. */
 export function ingestBodyLimitFor(maxPayloadBytes: number): number {
   return maxPayloadBytes * 2 + 16 * 1024;
 }

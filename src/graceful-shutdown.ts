@@ -8,25 +8,13 @@ const logger = new Logger('Shutdown');
 const CLOSE_MARGIN_MS = 1000;
 
 export interface ShutdownSettings {
-  /** After the signal, how long the service keeps serving, readiness 503, before it closes its listener. */
   delayMs: number;
-  /** From the signal, the longest the whole shutdown may take; past it the process exits 1. */
   timeoutMs: number;
 }
 
 /**
- * On SIGTERM or SIGINT:
- * 1. readiness answers 503 at once, and every response carries `Connection: close`;
- * 2. for `delayMs` the service keeps serving, so that the gateway sees the 503, takes the
- *    instance out of rotation and stops sending before anything is refused;
- * 3. the HTTP server stops accepting and finishes the requests in flight; a connection still
- *    open a second before the deadline is closed, cutting its response short;
- * 4. Nest's shutdown hooks run (the event handlers' work is done by then, the database closes);
- * 5. exit 0. Past `timeoutMs` from the signal, the process exits 1 whatever is left.
- * A second signal while draining is logged and changes nothing.
- *
- * Nest's own `enableShutdownHooks()` stops accepting at once (no delay) and ends by
- * re-raising the signal (exit 143), so this replaces it.
+ * Readiness 503 at once, but serving for `delayMs` so the gateway takes the instance out of rotation before anything
+ * is refused. Replaces Nest's `enableShutdownHooks()`: it stops accepting at once and re-raises the signal (exit 143).
  */
 export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, timeoutMs }: ShutdownSettings): void {
   let closing = false;

@@ -56,15 +56,6 @@ export function sqlitePath(databaseUrl: string): string {
   return location === ':memory:' ? location : resolve(location);
 }
 
-/**
- * The DataSource of either database: `postgres://…` selects PostgreSQL, `sqlite:…` SQLite.
- * The schema comes from migrations, never `synchronize`.
- * - SQLite runs in WAL mode with synchronous=NORMAL: a committed row survives a crash of the
- *   process (the WAL is written before the commit returns); a busy timeout makes writers wait.
- * - PostgreSQL: a pool of DATABASE_POOL_SIZE connections, each with a statement timeout;
- *   waiting for a connection is bounded too. Rows come back as the SQLite ones do (see
- *   POSTGRES_TYPE_PARSERS).
- */
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
   const common = {
     entities: ENTITIES,
@@ -93,6 +84,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     type: 'better-sqlite3',
     database: sqlitePath(settings.DATABASE_URL),
     migrations: SQLITE_MIGRATIONS,
+    // With synchronous=NORMAL a committed row survives a process crash: the WAL is written before commit returns.
     enableWAL: true,
     timeout: settings.SQLITE_BUSY_TIMEOUT_MS,
     prepareDatabase: (db: Database) => {
@@ -101,12 +93,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
   };
 }
 
-/**
- * For TypeOrmModule: connects (retrying at start), then migrates under the migration lock
- * before anything can use the DataSource. Only "not reachable" errors are retried, up to
- * DATABASE_CONNECT_RETRIES times after the first attempt, each reported to `onRetry`; any
- * other failure (a migration that fails, say) stops the start at once.
- */
+/** Only "not reachable" errors are retried at start; any other failure (a migration, say) stops the start at once. */
 export function databaseModuleOptions(
   settings: DatabaseSettings,
   onRetry: (error: unknown, attempt: number, attempts: number) => void = () => undefined,
@@ -127,11 +114,7 @@ export function databaseModuleOptions(
   } as TypeOrmModuleOptions;
 }
 
-/**
- * TypeOrmModule's `dataSourceFactory`: the DataSource it hands out is connected, migrated,
- * and has taken a write. A database that cannot be written (read-only, full, failing) stops
- * the start with a `DatabaseNotWritableError`.
- */
+/** TypeOrmModule's `dataSourceFactory`: nothing uses the DataSource before it is migrated and has taken a write. */
 export async function createMigratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
   if (!options) throw new Error('createMigratedDataSource: no DataSource options');
   const dataSource = new DataSource(options);

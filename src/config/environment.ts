@@ -5,10 +5,7 @@ import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLeng
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
-/**
- * Every setting the service reads, with its default. `.env` and the process environment
- * fill it at start; `validateEnvironment` refuses the start on any bad value.
- */
+/** Every setting the service reads, with its default; `validateEnvironment` refuses the start on any bad value. */
 export class Environment {
   @Type(() => Number)
   @IsInt()
@@ -32,16 +29,12 @@ export class Environment {
   @IsIn(['0', '1'], { message: 'LOG_PRETTY must be 0 or 1' })
   LOG_PRETTY: '0' | '1' = '0';
 
-  /**
-   * Load shedding: while the event loop's mean delay over the last sample passes this many
-   * milliseconds, new ingests get 503 + Retry-After instead of queueing (0: never shed).
-   */
+  /** Mean event loop delay past which new ingests get 503 instead of queueing (0: never shed). */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS = 1_000;
 
-  /** How often the event loop delay is sampled for load shedding. */
   @Type(() => Number)
   @IsInt()
   @Min(10)
@@ -66,7 +59,6 @@ export class Environment {
   @Max(256 * 1024 * 1024)
   MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-  /** Hours an Idempotency-Key is remembered; fractions allowed. */
   @Type(() => Number)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(1 / 3600, { message: 'IDEMPOTENCY_TTL_HOURS must be at least 1 second (0.000278)' })
@@ -78,10 +70,7 @@ export class Environment {
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
-  /**
-   * After SIGTERM, how long the service keeps serving with readiness 503 (and `Connection:
-   * close`) before it stops accepting: the gateway's time to take it out of rotation.
-   */
+  /** After SIGTERM, still serving with readiness 503: the gateway's time to take the instance out of rotation. */
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -92,26 +81,23 @@ export class Environment {
   @Min(0)
   SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
-  /** PostgreSQL: connections in the pool of each instance. */
+  // The pool (per instance) and the two timeouts below are PostgreSQL's; a statement timeout of 0 means none.
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE = 10;
 
-  /** PostgreSQL: longest time one statement may run before the server cancels it (0: no limit). */
   @Type(() => Number)
   @IsInt()
   @Min(0)
   DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
 
-  /** PostgreSQL: longest wait for a connection (a new one, or a free one of the pool). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
-  /** Attempts after the first failed connection at start, before the process gives up (exit 1). */
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -122,11 +108,6 @@ export class Environment {
   @Min(0)
   DATABASE_CONNECT_RETRY_DELAY_MS = 1_000;
 
-  /**
-   * Streamed lists (no `limit`) one instance serves at once; past it a list gets 503 before its
-   * first byte. On PostgreSQL each holds a pooled connection while it streams, so the default
-   * (half of DATABASE_POOL_SIZE, at least 1) leaves the rest to ingestion.
-   */
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -134,25 +115,22 @@ export class Environment {
   @Max(1000)
   DATABASE_EXPORT_CONNECTIONS?: number;
 
-  /** A streamed list whose client reads nothing for this long is cut off, and its connection released. */
+  /** A streamed list whose client reads nothing for this long is cut off. */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   EXPORT_STALL_TIMEOUT_MS = 30_000;
 
-  /** Longest time a client may take to send a request's headers (then 408 and the connection closes). */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
-  /** Longest time a client may take to send a whole request, headers and body (then 408). */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
-  /** Most sockets open at once; further connections are closed at once. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -163,7 +141,7 @@ export class Environment {
   NATS_URL?: string;
 }
 
-/** DATABASE_EXPORT_CONNECTIONS, or its default: half of DATABASE_POOL_SIZE, at least 1. */
+/** Half the pool by default: on PostgreSQL each streamed list holds a pooled connection; the rest is for ingestion. */
 export function exportConnections(
   environment: Pick<Environment, 'DATABASE_EXPORT_CONNECTIONS' | 'DATABASE_POOL_SIZE'>,
 ): number {

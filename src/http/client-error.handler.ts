@@ -14,17 +14,14 @@ interface SocketRequest {
 /** The latest request of each connection (keep-alive carries several, one after another). */
 const socketRequests = new WeakMap<Socket, SocketRequest>();
 
-/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id, if nothing was sent yet. */
+/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id if nothing was sent. */
 export function rememberRequest(request: IncomingMessage, response: ServerResponse, id: string): void {
   socketRequests.set(request.socket, { id, response });
 }
 
 /**
- * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (malformed requests, headers
- * over `maxHeaderSize`, the header and request timeouts) is answered with a problem+json
- * document and `Connection: close`, as a raw response (no request reached Fastify, or the one
- * that did is cut short), and the connection is closed. The X-Request-Id is the request's
- * when its head had been read, a new one otherwise. Logged at info: the client is at fault.
+ * Node's parser errors and timeouts get a raw response: no request reached Fastify, or the one that did is cut short.
+ * Logged at info: the client is at fault.
  */
 export function handleClientError(
   error: Error & { code?: string; reason?: unknown },

@@ -4,12 +4,7 @@ import type { Logger } from 'pino';
 import { problem, PROBLEM_CONTENT_TYPE } from '../ingestion/infrastructure/http/problem-details';
 import { API_RESPONSE_HEADERS } from './security-headers';
 
-/**
- * Fastify's `frameworkErrors`: the errors its router raises before a request reaches any hook
- * (a path that is not valid percent-encoding), which it would otherwise answer with its own
- * JSON and no X-Request-Id. No hook runs for these, the request log's neither: logged here,
- * at info like the HTTP parser's client errors.
- */
+/** Router errors come before any hook: Fastify's answer would lack X-Request-Id, and the request log misses them. */
 export function answerFrameworkError(
   error: FastifyError,
   request: FastifyRequest,

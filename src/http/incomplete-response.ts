@@ -1,11 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 
-/**
- * Why a response ended before its last byte: the client went away (`client-closed`, the
- * default), read nothing for too long and was cut off (`stalled`), or the server failed
- * mid-body (`failed`).
- */
+/** Why a response ended before its last byte; `client-closed` unless the server recorded another reason. */
 export type IncompleteOutcome = 'client-closed' | 'stalled' | 'failed';
 
 export type IncompleteResponseListener = (
@@ -16,16 +12,11 @@ export type IncompleteResponseListener = (
 
 const outcomes = new WeakMap<ServerResponse, IncompleteOutcome>();
 
-/** Records why the server is about to cut a response short; the first reason recorded wins. */
 export function markIncomplete(reply: FastifyReply, outcome: IncompleteOutcome): void {
   if (!outcomes.has(reply.raw)) outcomes.set(reply.raw, outcome);
 }
 
-/**
- * Calls `listener` once for each streamed response whose connection closes before the
- * response finished: Fastify's onResponse runs only for responses that finish. Other
- * payloads are written in one piece and cost one type check here.
- */
+/** Fastify's onResponse runs only for responses that finish; this reports the streamed ones that did not. */
 export function onIncompleteResponse(fastify: FastifyInstance, listener: IncompleteResponseListener): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (isStream(payload)) watchForIncomplete(request, reply, listener);

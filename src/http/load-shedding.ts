@@ -4,12 +4,11 @@ import { problem, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from '../ingestion
 import { routeTemplateOf } from './route-template';
 
 export interface LoadSheddingSettings {
-  /** Mean event loop delay, over one sample, past which new ingests are refused (0: never). */
   maxEventLoopDelayMs: number;
   sampleIntervalMs: number;
 }
 
-/** The routes that are shed: new work. Reads, health, metrics and docs are always served. */
+/** Only new work is shed: /health/ready keeps answering, so the gateway still sees the service alive. */
 export const SHED_ROUTES: ReadonlySet<string> = new Set(['POST /ingest', 'POST /ingest/batch']);
 
 const OVERLOADED = problem(
@@ -22,14 +21,7 @@ const OVERLOADED = problem(
 const RESOLUTION_MS = 10;
 
 /**
- * Load shedding: while the event loop lags (its mean delay over the last sample passes
- * `maxEventLoopDelayMs`), a new ingest gets 503 problem+json with `Retry-After` at once,
- * before its body is read, instead of queueing without bound behind the work in hand. Every
- * other route is served as usual, so /health/ready keeps answering (it reports the database,
- * not the load) and the gateway sees the service alive. `fastify.isUnderPressure()` tells.
- *
- * The sampler reads only `monitorEventLoopDelay`: @fastify/under-pressure, which this replaces,
- * called `process.memoryUsage()` on every sample, which throws EMFILE in a timer (and so kills
+ * Replaces @fastify/under-pressure, whose `process.memoryUsage()` on every sample throws EMFILE in a timer (killing
  * the process) once the sockets of slow clients have used up the file descriptors.
  */
 export function registerLoadShedding(fastify: FastifyInstance, settings: LoadSheddingSettings): void {

@@ -14,17 +14,12 @@ interface Refusal {
 }
 
 /**
- * What a request must be before it is routed and before its body is read, each answered with
- * problem+json and `Connection: close` (a body left unread must not hold the connection):
- * - an HTTP/1.1 request without Host: 400 (RFC 9112 §3.2), instead of Node's bare one (turned
- *   off in `createFastifyAdapter`);
- * - an `Expect` other than 100-continue: 417. Node answers those itself unless the server has
- *   a 'checkExpectation' listener; this one hands them to Fastify like any request;
- * - a body in a `charset` other than UTF-8, or with a `Content-Encoding` other than identity
- *   (the service decompresses nothing): 415, in a preParsing hook, before the body is read.
+ * Refusals close the connection: a body left unread must not hold it. Host is required of HTTP/1.1 (RFC 9112 §3.2);
+ * Node's own check, with its bare 400, is off in `createFastifyAdapter`.
  */
 export function installRequestPreconditions(fastify: FastifyInstance): void {
   const server: Server = fastify.server;
+  // Without a listener Node answers an unmet expectation itself; with one, Fastify gets it like any request.
   server.on('checkExpectation', (request, response) => server.emit('request', request, response));
 
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -2,23 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 
 export interface ServerLimits {
-  /** From a request's first byte to the end of its headers (then 408 and the connection closes). */
   headersTimeoutMs: number;
-  /** From a request's first byte to the end of its body. */
   requestTimeoutMs: number;
-  /** Sockets open at once; Node closes any further one as soon as it is accepted. */
   maxConnections: number;
 }
 
 const logger = new Logger('HttpServer');
 
-/**
- * Slow and greedy clients: header and request timeouts (what a timed-out client gets is
- * written by ./client-error.handler), a cap on open sockets, and an accept error (the process
- * is out of file descriptors) logged instead of killing the process. libuv already answers
- * most of those by closing the connections it cannot keep; the error reaches the server only
- * when that fails too. Call before `listen`.
- */
+/** Call before `listen`. An accept error (out of file descriptors) is logged instead of killing the process. */
 export function applyServerLimits(server: Server, limits: ServerLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;

@@ -3,7 +3,6 @@ import FindMyWay from 'find-my-way';
 import { problem, PROBLEM_CONTENT_TYPE } from '../ingestion/infrastructure/http/problem-details';
 import { UNMATCHED_ROUTE, routeTemplateOf } from './route-template';
 
-/** How much of an unknown path a 404 quotes back. */
 const MAX_QUOTED_PATH = 100;
 
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -14,13 +13,8 @@ export interface RouterSettings {
 }
 
 /**
- * Answers a request that matched no route: `405` problem+json with `Allow` when its path is
- * served with other methods, `204` with `Allow` for OPTIONS there (no CORS: the methods are
- * all it tells), and `404` problem+json otherwise. Which methods serve a path is asked of a
- * find-my-way router (Fastify's router library) fed every route through an `onRoute` hook, so
- * no route is added to the app. HEAD is allowed wherever GET is (Fastify adds those routes).
- *
- * Call before any route is registered (before `app.init()`).
+ * Call before any route is registered. A find-my-way router of its own, fed through `onRoute`, tells which methods
+ * serve a path without adding a route to the app; HEAD goes wherever GET does, as Fastify adds those routes.
  */
 export function installUnmatchedRequestAnswers(fastify: FastifyInstance, settings: RouterSettings): void {
   const routes = FindMyWay({ maxParamLength: settings.maxParamLength });

@@ -4,15 +4,9 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { onIncompleteResponse } from '../http/incomplete-response';
 import { routeTemplateOf } from '../http/route-template';
 
-/** Latency buckets in seconds, 1 ms to 10 s. */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/**
- * `http_request_duration_seconds{method, route, status}`: every response, labelled with its
- * route template (`/ingest/:id`), never the raw path, so the series stay few. Its `_count`
- * is the request count. A streamed response that ends before its last byte is not in it: it
- * counts in `http_responses_incomplete_total{method, route, status, outcome}` instead.
- */
+/** Labelled by route template, never the raw path, so the series stay few; its `_count` is the request count. */
 @Injectable()
 export class HttpRequestMetrics {
   private readonly duration: Histogram<'method' | 'route' | 'status'>;

@@ -11,10 +11,7 @@ export const RETRY_AFTER_HEADER: HeaderObject = {
   schema: { type: 'integer', minimum: 0, example: 1 },
 };
 
-/**
- * Documents an error response: an RFC 9457 `application/problem+json` body. A 503 or 507
- * also documents `Retry-After`, which the problem filter always sends with them.
- */
+/** An RFC 9457 problem+json error response. */
 export function ApiProblemResponse(
   status: number,
   description: string,

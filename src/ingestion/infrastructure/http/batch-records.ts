@@ -5,19 +5,13 @@ import { batchPayloadSources } from './json-source';
 const RECORD_FIELDS = new Set(['partner_id', 'payload']);
 
 export interface BatchRecords {
-  /** One input per record, with its payload's source text (key order); null for a record that is not an object. */
   records: Array<IngestDataInput | null>;
-  /** What is wrong with the records' shape: not an object, or a field other than partner_id and payload. */
   errors: BatchFieldError[];
 }
 
-/**
- * The records of a batch body. Their shape is checked here, as IngestDataDto checks that of
- * `POST /ingest`; their values are checked by the factory, which reports both kinds of
- * problem together so that one answer lists every field at fault. The number of records is
- * checked first, so a refused batch costs the same whatever its records hold.
- */
+/** Shape errors are returned, not thrown: the factory reports them with its own, so one answer lists every field. */
 export function batchRecordsFrom(records: unknown[], rawBody: string, maxRecords: number): BatchRecords {
+  // First, so that a refused batch costs the same whatever its records hold.
   checkBatchSize(records.length, maxRecords);
   const payloadTexts = batchPayloadSources(rawBody);
   const errors: BatchFieldError[] = [];

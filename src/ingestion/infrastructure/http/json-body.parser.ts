@@ -8,13 +8,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json\s*(?:;.*)?$/
 const RAW_JSON_BODY = 'rawJsonBody';
 type RequestWithRawJson = FastifyRequest & { [RAW_JSON_BODY]: string };
 
-/**
- * Replaces Fastify's body parsers with one JSON parser. Plain JSON.parse: keys such as
- * `__proto__` or `constructor` become own data properties (never prototypes), so they cannot
- * alter server objects. The text is kept too (`rawJsonBody`): payloads are stored as written.
- * The body is read as bytes and must be UTF-8: decoded as a string, an invalid byte would
- * become U+FFFD and be stored as if the client had sent it.
- */
+/** Read as bytes: decoded as a string, an invalid UTF-8 byte would become U+FFFD and be stored as if sent. */
 export function registerJsonBodyParser(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
   fastify.decorateRequest(RAW_JSON_BODY, '');
@@ -25,6 +19,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
     }
     const body = bytes.toString('utf8');
     try {
+      // Plain JSON.parse is safe: `__proto__` or `constructor` become own data properties, never prototypes.
       const parsed: unknown = JSON.parse(body);
       (request as RequestWithRawJson)[RAW_JSON_BODY] = body;
       done(null, parsed);
@@ -35,7 +30,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
   });
 }
 
-/** The JSON body's text as received ('' when the request had none). */
+/** The JSON body's text as received ('' without one): payloads are stored as written, not re-serialised. */
 export function rawJsonBody(request: FastifyRequest): string {
   return (request as RequestWithRawJson)[RAW_JSON_BODY];
 }

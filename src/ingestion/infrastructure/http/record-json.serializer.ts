@@ -13,15 +13,9 @@ export function negotiateListFormat(accept: string | undefined): DataListFormat 
 }
 
 /**
- * A list as a JSON array (or NDJSON), one database chunk at a time: the response never holds
- * more than a chunk. Ids, partner ids and timestamps contain no character that JSON escapes,
- * and the payload column already holds serialised JSON: rows are spliced, not re-encoded.
- *
- * A chunk is read only when the reader asks (`_read`: a pipe asks as the socket drains), and
- * in a later turn of the event loop (`inNextTurn`): better-sqlite3 answers synchronously, so
- * an export to a fast client would otherwise hold every other request until its last row. A
- * reader that asks for nothing for `stallTimeoutMs` fails the stream (`stalled`). However the
- * stream ends, it returns the chunks' iterator, which frees their connection and export slot.
+ * Rows are spliced, not re-encoded: ids, partner ids and timestamps hold no character JSON escapes, and the payload
+ * column is serialised JSON. Each chunk is read in a later turn: better-sqlite3 answers synchronously, so an export
+ * to a fast client would otherwise hold every other request until its last row.
  */
 export class DataListStream extends Readable {
   private readonly chunks: AsyncIterator<StoredDataSummary[]>;
@@ -39,7 +33,6 @@ export class DataListStream extends Readable {
     this.armStallTimer();
   }
 
-  /** Whether the stream failed because its reader stopped reading. */
   get stalled(): boolean {
     return this.stalledReader;
   }
@@ -106,11 +99,7 @@ export class DataListStream extends Readable {
 const MAX_STEP_WAIT_MS = 50;
 const waitingSteps: Array<() => Promise<void>> = [];
 
-/**
- * Runs the steps of all lists (read a chunk, hand it on) one after the other, each in a later
- * turn of the event loop than the one before: however many exports stream, together they
- * hold the event loop for one chunk at a time, and what arrived meanwhile runs in between.
- */
+/** One queue for all lists: however many exports stream, together they hold the event loop for one chunk at a time. */
 function inNextTurn(step: () => Promise<void>): void {
   waitingSteps.push(step);
   if (waitingSteps.length === 1) setImmediate(takeTurn);
@@ -127,7 +116,6 @@ function takeTurn(): void {
   void Promise.race([waitingSteps[0](), waited]).then(next, next);
 }
 
-/** `{"id","partner_id","timestamp"}`, plus `"payload"` when asked for and present. */
 export function recordJson(row: StoredDataSummary, includePayload = true): string {
   const summary = `{"id":"${row.id}","partner_id":"${row.partnerId}","timestamp":"${row.timestamp}"`;
   return includePayload && row.payloadJson !== undefined ? `${summary},"payload":${row.payloadJson}}` : summary + '}';

@@ -1,8 +1,3 @@
-/**
- * Which driver errors mean "the database is not there right now" (retry later), or "its
- * storage cannot take a write" (`storageFault`), rather than "this statement is wrong".
- * Only these become a 503 (507 for a full disk); anything else stays a 500.
- */
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -14,29 +9,15 @@ const NETWORK_ERROR_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-/**
- * PostgreSQL SQLSTATEs: class 08 (connection exception), class 53 (insufficient resources,
- * e.g. too many connections) but 53100 (a full disk: a storage fault), 57P01–57P05 (the
- * server shutting down, or not accepting yet), 57014 (statement timeout), 40001/40P01
- * (serialization failure, deadlock: retryable).
- */
+// SQLSTATE classes 08 (connection) and 53 (resources) but 53100 (disk full), 57P01–57P05 (shutting down, starting),
+// 57014 (statement timeout), 40001/40P01 (serialization failure, deadlock: retryable).
 const POSTGRES_UNAVAILABLE = /^(08|53(?!100)|57P0|57014$|40001$|40P01$)/;
 
-/** SQLite: the database is locked by another connection past the busy timeout. */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED)/;
 
-/**
- * Why the storage cannot take a write, as opposed to a database that is not reachable:
- * its disk is full, it is read-only (a read-only file system or file, a standby server), or
- * it fails to read or write its files.
- */
 export type StorageFault = 'full' | 'read-only' | 'io-error';
 
-/**
- * SQLite primary codes and their extended ones (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…);
- * PostgreSQL 53100 disk_full, 25006 read_only_sql_transaction and class 58 (io_error,
- * undefined_file, duplicate_file: errors of the system under the server).
- */
+// PostgreSQL 53100 disk_full, 25006 read_only_sql_transaction (a standby), class 58 (the system under the server).
 const STORAGE_FAULTS: Array<[StorageFault, RegExp]> = [
   ['full', /^(SQLITE_FULL|53100)$/],
   ['read-only', /^(SQLITE_READONLY(_\w+)?|25006)$/],
@@ -67,7 +48,7 @@ export function storageFault(error: unknown): StorageFault | undefined {
   return STORAGE_FAULTS.find(([, codes]) => codes.test(code))?.[0];
 }
 
-/** A short reason for the log: the driver's code, or the first line of its message (never the SQL or its parameters). */
+/** For the log: the driver's code, or the first line of its message (never the SQL or its parameters). */
 export function unavailableReason(error: unknown): string {
   const cause = driverError(error) as { code?: unknown; message?: unknown } | null;
   if (cause && typeof cause.code === 'string') return cause.code;

@@ -1,10 +1,6 @@
 import { ExportLimitReachedError } from '../../domain/ingestion.errors';
 
-/**
- * The streamed lists one instance serves at once. On PostgreSQL each holds a pooled
- * connection and a snapshot while it streams; the limit keeps the rest of the pool for
- * ingestion. On SQLite it bounds the CPU that exports take.
- */
+/** On PostgreSQL each streamed list holds a pooled connection and a snapshot; on SQLite exports cost CPU. */
 export class ExportSlots {
   private taken = 0;
 
@@ -14,7 +10,7 @@ export class ExportSlots {
     return this.taken;
   }
 
-  /** Takes a slot or throws `ExportLimitReachedError`; the function returned gives it back, once however often it is called. */
+  /** The function returned gives the slot back once, however often it is called. */
   take(): () => void {
     if (this.taken >= this.limit) throw new ExportLimitReachedError(this.limit);
     this.taken += 1;

@@ -35,38 +35,22 @@ interface PendingGroup {
 }
 
 /**
- * PostgreSQL (pg pool): several instances may write to one database.
- *
- * Lists are ordered by `id`: ids are UUIDv7, monotonic within an instance, so each
- * instance's records keep their order and the `after` cursor is the id itself; there is no
- * shared sequence (whose values would follow insert order, not commit order, anyway).
- *
- * The record writes of one instance commit one after another, in the order they were asked
- * for (which is the order their ids were made): otherwise two inserts on two pooled
- * connections could commit out of id order, and a client paging with `after` could step past
- * a record that commits a moment later with a smaller id. In order, what a reader sees of an
- * instance's records is always a prefix of them, as on SQLite. Single records that arrive
- * while a write is under way wait together and then go in as one INSERT (group commit), so
- * keeping the order costs no throughput: under load this is faster than one INSERT per
- * record on as many pooled connections.
- *
- * Batches go in as one INSERT … SELECT FROM unnest(arrays): one statement whatever the size.
+ * Lists are ordered by `id`, UUIDv7, monotonic per instance (a sequence would follow insert order, not commit order).
+ * An instance's record writes commit one after another, in id order: on two pooled connections two inserts could
+ * commit out of order, and a client paging with `after` could step past a record that commits later with a smaller id.
+ * Single records that arrive during a write go in together as one INSERT, so keeping the order costs no throughput.
  */
 @Injectable()
 export class PostgresDataRepository extends TypeOrmDataRepository {
   private static readonly CURSOR = '"ingestion_list"';
-  /** How much longer than the stall timeout a list's transaction may sit idle before the server ends it. */
   private static readonly IDLE_TRANSACTION_MARGIN_MS = 5_000;
 
   protected readonly positionColumn = '"id"';
-  /** Most single records one grouped INSERT takes, and about how much payload text. */
   private static readonly MAX_GROUP_RECORDS = 500;
   private static readonly MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
   private readonly numbered = new Map<string, string>();
-  /** Single records waiting for their turn in `writes`; later ones may still join. */
   private openGroup?: PendingGroup;
-  /** The tail of this instance's record writes: each starts when the one before has settled. */
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -88,11 +72,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     return converted;
   }
 
-  /**
-   * The hot read goes to the pool directly, as a named prepared statement (parsed and planned
-   * once per connection); TypeORM's per-query QueryRunner and event broadcast cost more than
-   * the query itself here.
-   */
+  /** A named prepared statement on the pool: TypeORM's QueryRunner per query costs more than this query. */
   findById(id: DataId): Promise<IngestedData | null> {
     return this.guarded(async () => {
       const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
@@ -105,10 +85,6 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     });
   }
 
-  /**
-   * Joins the group of single records waiting for their turn (or opens one): when its turn
-   * comes, the group goes in as one INSERT, one commit, in the order the records came.
-   */
   save(data: IngestedData): Promise<void> {
     const row = IngestedDataMapper.toRow(data);
     return new Promise<void>((resolve, reject) => {
@@ -139,12 +115,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     return result;
   }
 
-  /**
-   * Inserts a group of single records in one statement. If that fails for a reason other
-   * than the database being unreachable or its storage failing (full, read-only, I/O), one
-   * bad record must not fail the others: each is then inserted alone, in order, and
-   * answered on its own.
-   */
+  /** One bad record must not fail its group: unless the database is away or its storage failing, each goes in alone. */
   private async insertGroup(group: PendingGroup): Promise<void> {
     if (this.openGroup === group) this.openGroup = undefined;
     const { records } = group;
@@ -168,7 +139,6 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     }
   }
 
-  /** One INSERT for any number of rows, the columns as arrays, unnested; on the pool or in a transaction. */
   private insertRows(
     executor: Pick<DataSource | EntityManager, 'query'>,
     records: Array<{ row: IngestedDataRow }>,
@@ -225,12 +195,6 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     });
   }
 
-  /**
-   * Takes the list's connection, begins its snapshot and declares its cursor now, so that a
-   * pool that has no connection to give, an unknown cursor or a database that does not
-   * answer is an error before any byte is sent. The `after` record is looked up inside the
-   * snapshot; records are never deleted, so it is still there.
-   */
   protected async openChunkReader(criteria: DataListCriteria): Promise<ChunkReader> {
     const runner = this.dataSource.createQueryRunner('slave');
     let began = false;

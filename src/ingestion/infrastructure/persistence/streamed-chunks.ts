@@ -1,20 +1,16 @@
 import type { StoredDataSummary } from '../../domain/data.repository';
 
-/** One list open in the database, as an adapter reads it. */
 export interface ChunkReader {
-  /** The next rows in list order; fewer than a full chunk (or none) once the list is done. */
+  /** Fewer rows than a full chunk (or none) once the list is done. */
   read(): Promise<StoredDataSummary[]>;
-  /** Frees what the list holds in the database (a transaction, a connection). Called once. */
   close(): Promise<void>;
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
- * The chunks of one streamed list, with its export slot. The reader is closed and the slot
- * given back exactly once: after the last chunk is read, when a read fails, or on `return()`
- * (a consumer that stops early, or one that never started: an async generator's `finally`
- * would not run then). A `return()` during a read waits for that read before closing.
+ * Not an async generator: its `finally` would not run for a consumer that never started. The reader is closed and the
+ * slot given back exactly once; a `return()` during a read waits for that read before closing.
  */
 export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]> {
   private reading: Promise<unknown> = Promise.resolve();

@@ -64,26 +64,10 @@ export function outcomeAgainst(stored: StoredClaimRow, claim: IdempotencyClaim):
     : { kind: 'mismatch' };
 }
 
-/**
- * The TypeORM adapter of the `DataRepository` port, on either database. This class holds
- * what both share: plain parameterised SQL run through the DataSource (written with `?`;
- * each dialect numbers them if it must), the idempotency-claim SQL, reads by id, pages and
- * the list filters. Subclasses hold the differences:
- * - `SqliteDataRepository`: one INSERT per record, synchronous transactions on the one
- *   connection, lists walked by SQLite's `seq` (rowid) keyset up to a snapshot bound;
- * - `PostgresDataRepository`: an instance's writes committed in id order (single records
- *   grouped into one INSERT), pooled transactions, reads by id as a prepared statement on
- *   the pool, lists ordered by `id` and streamed from a server-side cursor.
- * A streamed list takes one of `StreamedListLimits.maxOpen` slots before it opens, and gives
- * it back when it ends, fails or is given up.
- * Every method turns "database not reachable / timed out" into `StorageUnavailableError`, and
- * a storage fault into `StorageFullError` (a full disk) or `StorageUnavailableError`; a write
- * that fails on a storage fault is also reported to the `DatabaseWritesMonitor` (readiness).
- */
+/** What both databases share, as plain SQL written with `?` placeholders, which `dialect` numbers where it must. */
 export abstract class TypeOrmDataRepository extends DataRepository {
   static readonly CHUNK_SIZE = 1000;
 
-  /** The list order and cursor column, quoted. */
   protected abstract readonly positionColumn: '"seq"' | '"id"';
 
   private readonly exportSlots: ExportSlots;
@@ -97,7 +81,6 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     this.exportSlots = new ExportSlots(streamedLists.maxOpen);
   }
 
-  /** The SQL as the driver wants it (`?` placeholders kept, or numbered). */
   protected abstract dialect(sql: string): string;
 
   abstract save(data: IngestedData): Promise<void>;
@@ -136,13 +119,9 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     }
   }
 
-  /**
-   * Opens the list in the database, checks its cursor and fixes its snapshot, so that any
-   * failure comes before the response starts; reads then go chunk by chunk.
-   */
+  /** Checks the cursor and fixes the snapshot now, so that any failure comes before the response starts. */
   protected abstract openChunkReader(criteria: DataListCriteria): Promise<ChunkReader>;
 
-  /** Where the list starts: after the `after` record (UnknownCursorError when there is none), or at the beginning. */
   protected async positionAfter(
     criteria: DataListCriteria,
     executor: Pick<DataSource | QueryRunner, 'query'> = this.dataSource,
@@ -156,7 +135,6 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     return rows[0].position;
   }
 
-  /** The SELECT of a list (with `?` placeholders), in list order, within the given bounds. */
   protected listQuery(
     criteria: DataListCriteria,
     bounds: { after?: ListPosition; upTo?: ListPosition; limit?: number },
@@ -189,7 +167,6 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     return this.dataSource.query<T[]>(this.dialect(sql), parameters);
   }
 
-  /** Runs database work; "not reachable / timed out" becomes StorageUnavailableError, other errors pass. */
   protected async guarded<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -198,7 +175,7 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     }
   }
 
-  /** `guarded` for writes: a storage fault is also recorded, so that readiness answers 503 until writes work again. */
+  /** A storage fault is also recorded, so that readiness answers 503 until writes work again. */
   protected async guardedWrite<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();

@@ -1,6 +1,5 @@
 import type { OpenAPIObject, SchemaObject } from '@nestjs/swagger';
 
-/** The limits of the running service, as its configuration sets them. */
 export interface IngestionLimits {
   maxPayloadBytes: number;
   maxPayloadDepth: number;
@@ -10,15 +9,11 @@ export interface IngestionLimits {
 
 type ExtensibleSchema = SchemaObject & { [extension: `x-${string}`]: unknown };
 
-/**
- * Writes the configured limits into the request schemas, which the decorators describe before
- * any configuration is read: no member but the documented ones, the number of records of a
- * batch, and a payload's size and depth (`x-max-bytes`, `x-max-depth`: JSON Schema has no
- * keyword for either).
- */
+/** The decorators describe the schemas before any configuration is read, so the limits are written in here. */
 export function withIngestionLimits(document: OpenAPIObject, limits: IngestionLimits): OpenAPIObject {
   const record = schemaNamed(document, 'IngestRecord');
   record.additionalProperties = false;
+  // JSON Schema has no keyword for a size in bytes or a depth.
   Object.assign(propertyOf(record, 'payload'), {
     'x-max-bytes': limits.maxPayloadBytes,
     'x-max-depth': limits.maxPayloadDepth,
