@@ -204,3 +204,44 @@ describe('streamed lists over 50,000 records', () => {
     stream.destroy();
   });
 });
+
+describe('streamed lists of heavy payloads', () => {
+  const context = useTestApp();
+  const PAYLOAD_BYTES = 200_000;
+  let rows: SeedRow[];
+
+  beforeAll(async () => {
+    rows = seedRows(30, 'heavy', new Date('2026-01-01T00:00:00.000Z')).map((row, index) => ({
+      ...row,
+      payload: JSON.stringify({ n: index, blob: 'x'.repeat(PAYLOAD_BYTES) }),
+    }));
+    await insertRows(context.database, rows);
+  });
+
+  it('keeps each chunk near 1 MB of rows whatever its payloads weigh, and still answers every record whole', async () => {
+    const repository = context.app.get(DataRepository);
+    const original = repository.streamChunks.bind(repository);
+    const chunkBytes: number[] = [];
+    jest.spyOn(repository, 'streamChunks').mockImplementation(async (criteria) => {
+      const source = await original(criteria);
+      return (async function* (): AsyncGenerator<StoredDataSummary[]> {
+        for await (const chunk of source) {
+          chunkBytes.push(chunk.reduce((sum, row) => sum + (row.payloadJson?.length ?? 0), 0));
+          yield chunk;
+        }
+      })();
+    });
+
+    const response = await get(context.app, '/ingest/partner/heavy?include=payload');
+
+    expect(response.statusCode).toBe(200);
+    const body = response.json<Array<Receipt & { payload: { n: number; blob: string } }>>();
+    expect(body.map((record) => record.id)).toEqual(rows.map((row) => row.id));
+    expect(
+      body.every((record, index) => record.payload.n === index && record.payload.blob.length === PAYLOAD_BYTES),
+    ).toBe(true);
+    // 1,000 rows of 200 KB would make one chunk of 200 MB.
+    expect(Math.max(...chunkBytes)).toBeLessThanOrEqual(1_100_000);
+    jest.restoreAllMocks();
+  });
+});

@@ -217,14 +217,14 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
       await close();
       throw error;
     }
-    return { read: () => this.guarded(async () => (await this.fetch(runner)).map(toSummary)), close };
+    return { read: (rows) => this.guarded(async () => (await this.fetch(runner, rows)).map(toSummary)), close };
   }
 
   private idleTransactionTimeoutMs(): number {
     return this.streamedLists.stallTimeoutMs + PostgresDataRepository.IDLE_TRANSACTION_MARGIN_MS;
   }
 
-  private fetch(runner: QueryRunner): Promise<SummaryRow[]> {
-    return runner.query(`FETCH FORWARD ${PostgresDataRepository.CHUNK_SIZE} FROM ${PostgresDataRepository.CURSOR}`);
+  private fetch(runner: QueryRunner, rows: number): Promise<SummaryRow[]> {
+    return runner.query(`FETCH FORWARD ${rows} FROM ${PostgresDataRepository.CURSOR}`);
   }
 }

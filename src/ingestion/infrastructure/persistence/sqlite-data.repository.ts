@@ -104,14 +104,10 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
     const [{ last }] = await this.query<{ last: number | null }>('SELECT MAX("seq") AS "last" FROM "ingested_data"');
     const lastSeq = last ?? 0;
     return {
-      read: () =>
+      read: (limit) =>
         this.guarded(async () => {
           if (afterSeq >= lastSeq) return [];
-          const [sql, parameters] = this.listQuery(criteria, {
-            after: afterSeq,
-            upTo: lastSeq,
-            limit: SqliteDataRepository.CHUNK_SIZE,
-          });
+          const [sql, parameters] = this.listQuery(criteria, { after: afterSeq, upTo: lastSeq, limit });
           const rows = await this.query<SummaryRow>(sql, parameters);
           if (rows.length > 0) afterSeq = rows[rows.length - 1].seq!;
           return rows.map(toSummary);

@@ -1,10 +1,21 @@
 import type { StoredDataSummary } from '../../domain/data.repository';
 
 export interface ChunkReader {
-  /** Fewer rows than a full chunk (or none) once the list is done. */
-  read(): Promise<StoredDataSummary[]>;
+  /** At most `rows` rows; fewer (or none) once the list is done. */
+  read(rows: number): Promise<StoredDataSummary[]>;
   close(): Promise<void>;
 }
+
+export interface ChunkSizes {
+  maxRows: number;
+  /** About how much text a chunk may carry: with payloads a row can weigh up to MAX_PAYLOAD_BYTES. */
+  maxBytes: number;
+  /** Rows of the first chunk, before any row has been weighed. */
+  firstRows: number;
+}
+
+/** A row's summary members (id, partner, timestamp) as JSON text, about. */
+const SUMMARY_BYTES = 100;
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
@@ -15,12 +26,15 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]> {
   private reading: Promise<unknown> = Promise.resolve();
   private closing?: Promise<void>;
+  private nextRows: number;
 
   constructor(
     private readonly reader: ChunkReader,
-    private readonly chunkSize: number,
+    private readonly sizes: ChunkSizes,
     private readonly releaseSlot: () => void,
-  ) {}
+  ) {
+    this.nextRows = sizes.firstRows;
+  }
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -31,9 +45,10 @@ export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]
       await this.closing;
       return DONE;
     }
+    const asked = this.nextRows;
     let rows: StoredDataSummary[];
     try {
-      const read = this.reader.read();
+      const read = this.reader.read(asked);
       this.reading = read;
       rows = await read;
     } catch (error) {
@@ -41,13 +56,21 @@ export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]
       throw error;
     }
     // The last chunk: free the connection before it is written out, not after.
-    if (rows.length < this.chunkSize) await this.close();
-    return rows.length === 0 ? DONE : { done: false, value: rows };
+    if (rows.length < asked) await this.close();
+    if (rows.length === 0) return DONE;
+    this.nextRows = this.rowsWithin(rows);
+    return { done: false, value: rows };
   }
 
   async return(): Promise<IteratorResult<StoredDataSummary[]>> {
     await this.close();
     return DONE;
+  }
+
+  /** As many rows as about `maxBytes` of rows like these: a chunk stays small whatever the payloads weigh. */
+  private rowsWithin(rows: StoredDataSummary[]): number {
+    const bytes = rows.reduce((sum, row) => sum + SUMMARY_BYTES + (row.payloadJson?.length ?? 0), 0);
+    return Math.max(1, Math.min(this.sizes.maxRows, Math.floor(this.sizes.maxBytes / (bytes / rows.length))));
   }
 
   private close(): Promise<void> {

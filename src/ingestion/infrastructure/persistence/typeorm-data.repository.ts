@@ -10,7 +10,7 @@ import { isDatabaseUnavailable, storageFault, unavailableReason } from './databa
 import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { ExportSlots } from './export-slots';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
-import { ChunkReader, StreamedChunks } from './streamed-chunks';
+import { ChunkReader, ChunkSizes, StreamedChunks } from './streamed-chunks';
 
 /** A place in the list order: SQLite's `seq`, PostgreSQL's `id`. */
 export type ListPosition = number | string;
@@ -67,6 +67,13 @@ export function outcomeAgainst(stored: StoredClaimRow, claim: IdempotencyClaim):
 /** What both databases share, as plain SQL written with `?` placeholders, which `dialect` numbers where it must. */
 export abstract class TypeOrmDataRepository extends DataRepository {
   static readonly CHUNK_SIZE = 1000;
+  static readonly CHUNK_BYTES = 1024 * 1024;
+
+  /** A list with payloads starts with one row, then takes as many as fit in CHUNK_BYTES. */
+  static chunkSizes(criteria: DataListCriteria): ChunkSizes {
+    const maxRows = TypeOrmDataRepository.CHUNK_SIZE;
+    return { maxRows, maxBytes: TypeOrmDataRepository.CHUNK_BYTES, firstRows: criteria.includePayload ? 1 : maxRows };
+  }
 
   protected abstract readonly positionColumn: '"seq"' | '"id"';
 
@@ -112,7 +119,7 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     const releaseSlot = this.exportSlots.take();
     try {
       const reader = await this.guarded(() => this.openChunkReader(criteria));
-      return new StreamedChunks(reader, TypeOrmDataRepository.CHUNK_SIZE, releaseSlot);
+      return new StreamedChunks(reader, TypeOrmDataRepository.chunkSizes(criteria), releaseSlot);
     } catch (error) {
       releaseSlot();
       throw error;
