@@ -12,40 +12,23 @@ export interface StoredDataSummary {
   payloadJson?: string;
 }
 
-/**
- * Port to the records' storage. `save` resolves only once the record is durably committed.
- * Lists come back in ingestion order (oldest first).
- */
+/** Port to the records' storage: `save` resolves once the record is durably committed; lists are oldest first. */
 export abstract class DataRepository {
   abstract save(data: IngestedData): Promise<void>;
 
-  /**
-   * Saves the records (one or many) in one transaction, together with the idempotency
-   * claim when there is one: either both are committed or neither. With a claim, a live
-   * claim already stored under the same scope and key wins, and nothing is saved (see
-   * `ClaimOutcome`); an expired one is replaced. Concurrent claims on one key resolve to
-   * exactly one `saved`, across processes too (a unique constraint on scope and key).
-   */
+  /** Records and claim in one transaction; a live claim on the same key wins, across processes too (`ClaimOutcome`). */
   abstract saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome>;
 
-  /** Deletes up to `limit` claims that expired before `now`; resolves to how many. */
   abstract purgeExpiredClaims(now: Timestamp, limit: number): Promise<number>;
 
   abstract findById(id: DataId): Promise<IngestedData | null>;
 
-  /**
-   * At most `limit` records matching the criteria. Throws `UnknownCursorError` when
-   * `criteria.after` names no record (this and `streamChunks`).
-   */
+  /** Throws `UnknownCursorError` when `criteria.after` names no record (as does `streamChunks`). */
   abstract findPage(criteria: DataListCriteria, limit: number): Promise<StoredDataSummary[]>;
 
   /**
-   * Every record matching the criteria, read from the database in chunks so that memory
-   * stays flat however many rows match. Each yielded array is one chunk. Resolves once the
-   * cursor is checked and the snapshot fixed: records committed later are not included.
-   * Throws `ExportLimitReachedError` when as many streamed lists as allowed are open. An open
-   * list holds database resources until its last chunk is read or the consumer calls the
-   * iterator's `return()`, also when it never started iterating.
+   * Resolves once the cursor is checked and the snapshot fixed, or throws `ExportLimitReachedError`.
+   * The list holds database resources until its last chunk is read or its iterator's `return()` is called.
    */
   abstract streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>>;
 }

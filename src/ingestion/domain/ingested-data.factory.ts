@@ -13,7 +13,6 @@ export interface IngestDataInput {
 }
 
 export interface IngestionLimits extends PayloadLimits {
-  /** Most records in one batch (default 1000). */
   maxBatchRecords?: number;
 }
 
@@ -29,12 +28,7 @@ export class IngestedDataFactory {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /**
-   * All records of a batch, or none: every invalid field of every record is reported at
-   * once (`records[3].payload`), then `InvalidBatchError` is thrown. One receive time for all.
-   * `shapeErrors`: what the caller already found wrong with the records' shape (a null input
-   * is a record that could not be read at all); they are reported with the rest, in record order.
-   */
+  /** All or none: every problem of every record in one `InvalidBatchError`, the caller's shape errors included. */
   createBatch(
     inputs: ReadonlyArray<IngestDataInput | null>,
     shapeErrors: readonly BatchFieldError[] = [],
@@ -69,7 +63,6 @@ export class IngestedDataFactory {
   }
 }
 
-/** A batch holds 1 to `maxRecords` records; InvalidBatchError otherwise. */
 export function checkBatchSize(count: number, maxRecords: number): void {
   if (count === 0 || count > maxRecords) {
     throw new InvalidBatchError([

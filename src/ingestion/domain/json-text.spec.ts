@@ -1,6 +1,8 @@
-import { compactJson, endOfJsonString, hasUnpairedSurrogate, scanJson } from './json-text';
+import { endOfJsonString, hasUnpairedSurrogate, scanJson } from './json-text';
 
-describe('compactJson', () => {
+const compactJson = (text: string) => scanJson(text).compact;
+
+describe('scanJson: compaction', () => {
   it('returns compact text unchanged', () => {
     const text = '{"b":1,"2":"two","a":[1,2,{"x":null}]}';
     expect(compactJson(text)).toBe(text);

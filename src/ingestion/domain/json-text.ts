@@ -1,15 +1,9 @@
 export interface JsonTextShape {
-  /** The text without the whitespace JSON allows between tokens. */
   compact: string;
-  /** The deepest nesting of objects and arrays; a top-level object is depth 1. */
   depth: number;
 }
 
-/**
- * One pass over valid JSON text: removes the whitespace between tokens, leaving strings,
- * numbers and key order exactly as written, and measures the nesting on the text itself,
- * so that a member JSON.parse dropped (a repeated key) still counts.
- */
+/** Nesting measured on the text, not the parsed value: a repeated key that JSON.parse dropped still counts. */
 export function scanJson(text: string): JsonTextShape {
   let compact = '';
   let runStart = 0;
@@ -37,19 +31,10 @@ export function scanJson(text: string): JsonTextShape {
   return { compact: runStart === 0 ? text : compact + text.slice(runStart), depth: deepest };
 }
 
-/** Removes the whitespace JSON allows between tokens (see `scanJson`). The text must be valid JSON. */
-export function compactJson(text: string): string {
-  return scanJson(text).compact;
-}
-
 const ESCAPE =
   /\\(?:u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/g;
 
-/**
- * Whether valid JSON text escapes half of a UTF-16 surrogate pair on its own (`"\ud800"`):
- * such a string is no Unicode text (RFC 8259 §8.2; I-JSON, RFC 7493, forbids it) and other
- * JSON readers refuse or alter it. Raw text cannot hold one once decoded from valid UTF-8.
- */
+/** `"\ud800"` is no Unicode text (RFC 8259 §8.2, I-JSON); decoded from valid UTF-8, only an escape can hold one. */
 export function hasUnpairedSurrogate(text: string): boolean {
   if (!text.includes('\\u')) return false;
   for (const [escape, high, low] of text.matchAll(ESCAPE)) {
@@ -62,7 +47,6 @@ function isWhitespace(char: number): boolean {
   return char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09;
 }
 
-/** Index just past the string literal that opens at `start` (a `"`). */
 export function endOfJsonString(text: string, start: number): number {
   let quote = text.indexOf('"', start + 1);
   while (quote !== -1) {

@@ -2,9 +2,7 @@ import { InvalidPayloadError, PayloadTooLargeError } from './ingestion.errors';
 import { hasUnpairedSurrogate, scanJson } from './json-text';
 
 export interface PayloadLimits {
-  /** Largest serialised size in UTF-8 bytes. */
   maxBytes: number;
-  /** Deepest nesting; the payload object itself is depth 1. */
   maxDepth: number;
 }
 
@@ -15,21 +13,10 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxBytes: 262_144, maxDep
 
 export type JsonObject = { [key: string]: unknown };
 
-/**
- * A partner's JSON object, kept as JSON text: the text is what gets stored and returned.
- *
- * When the caller has the text the partner sent (`sourceText`), that text is kept, compacted:
- * same keys in the same order, strings and numbers exactly as written. JSON.parse alone would
- * not do, since a JavaScript object puts integer-like keys ("2", "10") before all others.
- */
+/** Kept as the partner's text, compacted: a JavaScript object would put integer-like keys ("2") first. */
 export class Payload {
   private constructor(readonly json: string) {}
 
-  /**
-   * @param value the parsed payload, for the shape rule
-   * @param sourceText the same payload as JSON text, when the caller has it (JSON.parse(sourceText) ≡ value);
-   *   the depth, Unicode and size rules are checked on it, as it is what is stored
-   */
   static create(
     value: unknown,
     limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
@@ -76,7 +63,6 @@ export class Payload {
   }
 }
 
-/** A plain object, as JSON.parse makes them (not an array, Date, Map…). */
 function isJsonObject(value: unknown): value is JsonObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
