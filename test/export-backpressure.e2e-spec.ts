@@ -384,7 +384,9 @@ describe('streamed exports: the limit per instance', () => {
         msg: 'GET /ingest/all 200 client-closed',
       },
     ]);
-    if (context.database.kind === 'postgres') expect(await idleInTransaction(context.database)).toBe(1);
+    // The other held list may already have read its last chunk into the kernel's socket buffers
+    // (loopback buffers grow to megabytes) and closed its transaction: at most one is left.
+    if (context.database.kind === 'postgres') expect(await idleInTransaction(context.database)).toBeLessThanOrEqual(1);
   });
 });
 
