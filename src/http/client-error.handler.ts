@@ -35,10 +35,12 @@ export function handleClientError(
   const document = clientErrorProblem(error);
   if (socket.writable && !inFlight?.response.headersSent) socket.write(rawResponse(document, requestId));
   socket.destroy();
-  logger()?.info(
-    { reqId: requestId, status: document.status, code: error.code },
-    `client error ${document.status} (${error.code ?? error.message})`,
-  );
+  logClientError(logger(), requestId, document.status, error.code ?? error.message);
+}
+
+/** One info line: the client is at fault, not the service. */
+export function logClientError(logger: Logger | undefined, reqId: string, status: number, code: string): void {
+  logger?.info({ reqId, status, code }, `client error ${status} (${code})`);
 }
 
 function clientErrorProblem(error: Error & { code?: string; reason?: unknown }): ProblemDetails {

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { problem, PROBLEM_CONTENT_TYPE } from '../ingestion/infrastructure/http/problem-details';
+import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
+import { logClientError } from './client-error.handler';
 import { API_RESPONSE_HEADERS } from './security-headers';
 
 /** Router errors come before any hook: Fastify's answer would lack X-Request-Id, and the request log misses them. */
@@ -15,13 +16,6 @@ export function answerFrameworkError(
     error.code === 'FST_ERR_BAD_URL'
       ? problem(400, 'invalid-url', 'The request path is not valid percent-encoding.')
       : problem(error.statusCode ?? 500, undefined, 'The request could not be routed.');
-  void reply
-    .status(document.status)
-    .headers({ 'x-request-id': request.id, ...API_RESPONSE_HEADERS })
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(document);
-  logger()?.info(
-    { reqId: request.id, status: document.status, code: error.code },
-    `client error ${document.status} (${error.code})`,
-  );
+  sendProblem(reply.headers({ 'x-request-id': request.id, ...API_RESPONSE_HEADERS }), document);
+  logClientError(logger(), request.id, document.status, error.code);
 }

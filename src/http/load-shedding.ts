@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { problem, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from '../ingestion/infrastructure/http/problem-details';
+import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
 import { routeTemplateOf } from './route-template';
 
 export interface LoadSheddingSettings {
@@ -47,11 +47,7 @@ export function registerLoadShedding(fastify: FastifyInstance, settings: LoadShe
   fastify.decorate('isUnderPressure', isUnderPressure);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!isUnderPressure() || !SHED_ROUTES.has(`${request.method} ${routeTemplateOf(request)}`)) return done();
-    void reply
-      .status(503)
-      .header('retry-after', RETRY_AFTER_SECONDS)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send(OVERLOADED);
+    sendProblem(reply, OVERLOADED);
   });
   fastify.addHook('onClose', (_instance, done) => {
     clearInterval(sample);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
-import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
+import { problem, type ProblemDetails, sendProblem } from '../ingestion/infrastructure/http/problem-details';
 
 /** Node's own test for a `100-continue` expectation (it answers those itself). */
 const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
@@ -70,10 +70,5 @@ function hasBody(request: FastifyRequest): boolean {
 }
 
 function refuse(reply: FastifyReply, { problem: document, headers = {} }: Refusal): void {
-  void reply
-    .status(document.status)
-    .headers(headers)
-    .header('connection', 'close')
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(document);
+  sendProblem(reply.headers(headers).header('connection', 'close'), document);
 }

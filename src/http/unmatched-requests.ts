@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
-import { problem, PROBLEM_CONTENT_TYPE } from '../ingestion/infrastructure/http/problem-details';
+import { quoted } from '../ingestion/domain/ingestion.errors';
+import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
 import { UNMATCHED_ROUTE, routeTemplateOf } from './route-template';
-
-const MAX_QUOTED_PATH = 100;
 
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -38,23 +37,20 @@ export function installUnmatchedRequestAnswers(fastify: FastifyInstance, setting
     if (routeTemplateOf(request) !== UNMATCHED_ROUTE) return done();
     const allowed = allowedMethods(request.url);
     if (allowed.length === 0) {
-      void reply.status(404).header('content-type', PROBLEM_CONTENT_TYPE).send(notFound(request));
+      sendProblem(reply, notFound(request));
     } else if (request.method === 'OPTIONS') {
       void reply.status(204).header('allow', allowed.join(', ')).send();
     } else {
-      void reply
-        .status(405)
-        .header('allow', allowed.join(', '))
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .send(problem(405, 'method-not-allowed', `${request.method} is not allowed here; see Allow.`));
+      sendProblem(
+        reply.header('allow', allowed.join(', ')),
+        problem(405, 'method-not-allowed', `${request.method} is not allowed here; see Allow.`),
+      );
     }
   });
 }
 
 function notFound(request: FastifyRequest) {
-  const path = request.url.split('?', 1)[0];
-  const quoted = path.length > MAX_QUOTED_PATH ? `${path.slice(0, MAX_QUOTED_PATH)}…` : path;
-  return problem(404, undefined, `Cannot ${request.method} ${quoted}`);
+  return problem(404, undefined, `Cannot ${request.method} ${quoted(request.url.split('?', 1)[0])}`);
 }
 
 function byMethodOrder(left: string, right: string): number {

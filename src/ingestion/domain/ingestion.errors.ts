@@ -138,6 +138,6 @@ export class ExportLimitReachedError extends IngestionError {
 const MAX_QUOTED_CHARACTERS = 100;
 
 /** What a client asked for, as an error message quotes it: at most 100 characters. */
-function quoted(text: string): string {
+export function quoted(text: string): string {
   return text.length > MAX_QUOTED_CHARACTERS ? `${text.slice(0, MAX_QUOTED_CHARACTERS)}…` : text;
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isClientAbort } from '../../../http/client-abort';
 import { ExportLimitReachedError, StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
-import { isRetryable, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, toProblemDetails } from './problem-details';
+import { sendProblem, toProblemDetails } from './problem-details';
 
 /**
  * The one place errors become responses (problem+json). Fastify's own errors, raised
@@ -40,8 +40,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       reply.raw.destroy(error instanceof Error ? error : undefined);
       return;
     }
-    if (isRetryable(problem.status)) void reply.header('retry-after', RETRY_AFTER_SECONDS);
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    sendProblem(reply, problem);
   }
 }
 

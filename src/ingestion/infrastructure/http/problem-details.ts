@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { IngestionError, InvalidBatchError } from '../../domain/ingestion.errors';
 import { InvalidBodyEncodingError } from './invalid-body-encoding.error';
@@ -103,4 +104,10 @@ function genericDetail(status: number): string {
   return status === 503
     ? 'The service is not available right now; retry later.'
     : 'The server could not complete the request.';
+}
+
+/** Sends a problem document as the response, with `Retry-After` when the client should come back. */
+export function sendProblem(reply: FastifyReply, document: ProblemDetails): void {
+  if (isRetryable(document.status)) void reply.header('retry-after', RETRY_AFTER_SECONDS);
+  void reply.status(document.status).header('content-type', PROBLEM_CONTENT_TYPE).send(document);
 }
