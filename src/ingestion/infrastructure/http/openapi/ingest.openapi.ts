@@ -109,9 +109,11 @@ function ApiIngestProblems(): MethodDecorator & ClassDecorator {
 }
 
 /** Errors that any read may answer once it reaches the database. */
-function ApiReadProblems(): MethodDecorator & ClassDecorator {
+function ApiReadProblems(
+  unavailable = 'The database is not available; retry after `Retry-After` seconds.',
+): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiProblemResponse(503, 'The database is not available; retry after `Retry-After` seconds.'),
+    ApiProblemResponse(503, unavailable),
     ApiProblemResponse(500, 'The server could not complete the request (no internals are disclosed).'),
   );
 }
@@ -124,14 +126,19 @@ function ApiListResponses(subject: string, path: string): MethodDecorator & Clas
     ApiOkResponse({
       description:
         `${subject} in ingestion order (oldest first); \`[]\` when there are none. Without \`limit\` every matching ` +
-        'record is streamed from a database cursor. With `Accept: application/x-ndjson`, one JSON object a line.',
+        'record is streamed from a database cursor, as fast as the client reads; a client that reads nothing for ' +
+        'EXPORT_STALL_TIMEOUT_MS is cut off (the body ends without its last chunk). With ' +
+        '`Accept: application/x-ndjson`, one JSON object a line.',
       headers: { Link: linkHeader(path) },
       content: {
         [JSON_MEDIA_TYPE]: { schema: { type: 'array', items: item } },
         [NDJSON_MEDIA_TYPE]: ndjsonOf(item),
       },
     }),
-    ApiReadProblems(),
+    ApiReadProblems(
+      'The database is not available, or (without `limit`) DATABASE_EXPORT_CONNECTIONS streamed lists are already ' +
+        'being served (`export-limit-reached`), before any byte of the list; retry after `Retry-After` seconds.',
+    ),
   );
 }
 
