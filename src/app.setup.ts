@@ -60,6 +60,7 @@ export function configureApp(app: NestFastifyApplication): void {
     headersTimeoutMs: config.get('HTTP_HEADERS_TIMEOUT_MS', { infer: true }),
     requestTimeoutMs: config.get('HTTP_REQUEST_TIMEOUT_MS', { infer: true }),
     maxConnections: config.get('HTTP_MAX_CONNECTIONS', { infer: true }),
+    keepAliveTimeoutMs: config.get('HTTP_KEEP_ALIVE_TIMEOUT_MS', { infer: true }),
   });
   fastify.addHook('onRoute', (route) => {
     if (route.url in bodyLimits && [route.method].flat().includes('POST')) route.bodyLimit = bodyLimits[route.url];

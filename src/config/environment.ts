@@ -136,6 +136,12 @@ export class Environment {
   @Min(1)
   HTTP_MAX_CONNECTIONS = 10_000;
 
+  /** Longer than any gateway's idle timeout for upstream connections, so that the gateway always closes first. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
   @IsOptional()
   @IsString()
   NATS_URL?: string;

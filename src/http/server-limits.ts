@@ -5,6 +5,7 @@ export interface ServerLimits {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   maxConnections: number;
+  keepAliveTimeoutMs: number;
 }
 
 const logger = new Logger('HttpServer');
@@ -14,6 +15,7 @@ export function applyServerLimits(server: Server, limits: ServerLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.maxConnections = limits.maxConnections;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   let lastWarningAt = 0;
   // Only once listening: until then an error (EADDRINUSE) is the listen call's to report.
   server.once('listening', () =>
