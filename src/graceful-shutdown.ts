@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server as HttpServer } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { ShutdownState } from './health/shutdown-state';
 
 const logger = new Logger('Shutdown');
@@ -14,7 +16,8 @@ export interface ShutdownSettings {
 
 /**
  * Readiness 503 at once, but serving for `delayMs` so the gateway takes the instance out of rotation before anything
- * is refused. Replaces Nest's `enableShutdownHooks()`: it stops accepting at once and re-raises the signal (exit 143).
+ * is refused; then no new connection is accepted, and the open ones are served until their clients close them.
+ * Replaces Nest's `enableShutdownHooks()`: it stops accepting at once and re-raises the signal (exit 143).
  */
 export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, timeoutMs }: ShutdownSettings): void {
   let closing = false;
@@ -31,18 +34,21 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
       process.exit(1);
     }, timeoutMs);
     deadline.unref();
-    // A response that cannot finish in time (a stalled export) must not keep the rest from closing cleanly.
+    // A response that cannot finish in time (a stalled export), or a client that keeps its connection idle, must not keep the rest from closing cleanly.
     const cutOff = setTimeout(
       () => {
-        logger.warn('responses still in flight at the shutdown deadline: closing their connections');
-        app.getHttpServer().closeAllConnections();
+        const server = app.getHttpServer();
+        server.getConnections((_error, count) =>
+          logger.warn(`${count} connections still open at the shutdown deadline: closing them`),
+        );
+        server.closeAllConnections();
       },
       Math.max(delayMs, timeoutMs - CLOSE_MARGIN_MS),
     );
     cutOff.unref();
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      await app.getHttpAdapter().getInstance().close();
+      await stopAccepting(app.getHttpServer());
       await app.close();
       logger.log('closed');
       process.exit(0);
@@ -54,4 +60,19 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, (received) => void shutdown(received));
   }
+}
+
+/**
+ * Resolves once every open connection has closed. `http.Server#close` would also close the idle keep-alive connections
+ * at once: a gateway may be writing a request onto one at that very moment, and it loses it (nginx answers 502). Each
+ * response now says `Connection: close`, so a connection in use is closed by its client after its next response, and an
+ * idle one by the gateway's idle timeout (or ours, HTTP_KEEP_ALIVE_TIMEOUT_MS): both sides agree it is gone.
+ */
+function stopAccepting(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.getConnections((_error, count) =>
+      logger.log(`no longer accepting connections; waiting for the ${count} open ones to close`),
+    );
+    NetServer.prototype.close.call(server, () => resolve());
+  });
 }

@@ -336,6 +336,59 @@ describe('the service as a process', () => {
     expect(service.output()).toContain('already shutting down');
   });
 
+  it('once it stops accepting, a request on an idle keep-alive connection is still served with Connection: close; the process exits 0 when its client has closed it', async () => {
+    const port = await freePort();
+    service = startService({ PORT: String(port), DATABASE_URL: database.url, SHUTDOWN_DELAY_MS: '200' });
+    await waitUntilReady(service);
+    const gateway = await RawConnection.open(port);
+    try {
+      gateway.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect((await gateway.response()).headers.connection).not.toBe('close');
+
+      service.child.kill('SIGTERM');
+      await waitUntilRefused(port);
+      // The moment nginx lost POSTs: the listener has just closed and a gateway writes onto its idle connection.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(service.child.exitCode).toBeNull();
+      const body = JSON.stringify({ partner_id: 'acme', payload: { after: 'listener closed' } });
+      gateway.write(
+        `POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      const created = await gateway.response();
+
+      expect(created.status).toBe(201);
+      expect(created.headers.connection).toBe('close');
+      expect(await service.exited).toBe(0);
+      expect(await countRows(database)).toBe(1);
+    } finally {
+      gateway.destroy();
+    }
+  });
+
+  it('on SIGTERM, a keep-alive connection its client leaves idle is closed after HTTP_KEEP_ALIVE_TIMEOUT_MS, not when the listener closes', async () => {
+    const keepAliveTimeoutMs = 3000;
+    const port = await freePort();
+    service = startService({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      SHUTDOWN_DELAY_MS: '0',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: String(keepAliveTimeoutMs),
+    });
+    await waitUntilReady(service);
+    const idle = connect(port, '127.0.0.1');
+    idle.on('error', () => undefined);
+    const closedAt = new Promise<number>((resolve) => idle.once('close', () => resolve(Date.now())));
+    idle.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise((resolve) => idle.once('data', resolve));
+    const answeredAt = Date.now();
+
+    service.child.kill('SIGTERM');
+    await waitUntilRefused(port);
+
+    expect((await closedAt) - answeredAt).toBeGreaterThanOrEqual(keepAliveTimeoutMs - 500);
+    expect(await service.exited).toBe(0);
+  });
+
   it('on SIGTERM, an export whose reader has stalled is cut before SHUTDOWN_TIMEOUT_MS and the process still exits 0', async () => {
     const shutdownTimeoutMs = 4000;
     const port = await freePort();
@@ -363,7 +416,7 @@ describe('the service as a process', () => {
     expect(Date.now() - signalledAt).toBeLessThan(shutdownTimeoutMs);
     reader.resume(); // a paused socket reports its end only once what the server had sent is read
     await readerClosed;
-    expect(service.output()).toContain('closing their connections');
+    expect(service.output()).toContain('still open at the shutdown deadline: closing them');
   });
 });
 

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -52,13 +53,21 @@ export async function waitUntilReady(service: ServiceProcess, timeoutMs = 20000)
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
-    try {
-      const response = await fetch(`${service.url}/health/ready`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
+    if ((await readinessStatus(`${service.url}/health/ready`)) === 200) return;
     if (Date.now() > deadline) throw new Error(`service not ready in ${timeoutMs} ms:\n${service.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * On a connection of its own, closed after the answer: a keep-alive connection left idle in a pool would be one more
+ * connection that a draining service waits for.
+ */
+function readinessStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    get(url, { agent: false, headers: { connection: 'close' } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    }).once('error', () => resolve(undefined));
+  });
 }
