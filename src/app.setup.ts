@@ -14,6 +14,7 @@ import { installRequestLog } from './http/request-log';
 import { installRequestPreconditions } from './http/request-preconditions';
 import { installSecurityHeaders } from './http/security-headers';
 import { applyServerLimits } from './http/server-limits';
+import { TrustedProxies } from './http/trusted-proxies';
 import { installUnmatchedRequestAnswers } from './http/unmatched-requests';
 import { HttpRequestMetrics } from './metrics/http-request.metrics';
 
@@ -31,8 +32,10 @@ function requestId(request: IncomingMessage): string {
 }
 
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({
+  const trustedProxies = new TrustedProxies();
+  const adapter = new FastifyAdapter({
     genReqId: requestId,
+    trustProxy: trustedProxies.trust,
     logger: false,
     // While draining, requests on connections still open are served (with `Connection: close`); readiness says 503.
     return503OnClosing: false,
@@ -42,12 +45,15 @@ export function createFastifyAdapter(): FastifyAdapter {
     clientErrorHandler: handleClientError,
     frameworkErrors: answerFrameworkError,
   });
+  trustedProxies.attachTo(adapter.getInstance());
+  return adapter;
 }
 
 /** Call before `app.init()` (routes are registered there), on an app created with `{ bodyParser: false }`. */
 export function configureApp(app: NestFastifyApplication): void {
   const config = app.get<ConfigService<Environment, true>>(ConfigService);
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.trustedProxies.configure(config.get('TRUST_PROXY', { infer: true }));
   const bodyLimits: Record<string, number> = {
     '/ingest': ingestBodyLimitFor(config.get('MAX_PAYLOAD_BYTES', { infer: true })),
     '/ingest/batch': config.get('MAX_BATCH_BYTES', { infer: true }),

@@ -1,6 +1,19 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  type ValidationArguments,
+} from 'class-validator';
+import { proxyTrustOf } from '../http/trusted-proxies';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -142,9 +155,38 @@ export class Environment {
   @Min(1_000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
+  /**
+   * The proxies whose X-Forwarded-For, -Host, -Proto and -Prefix are believed, as Fastify's `trustProxy` takes
+   * them; empty: none. A default, not optional: ConfigService falls back to process.env for a setting it lacks.
+   */
+  @IsProxyTrust()
+  TRUST_PROXY = '';
+
   @IsOptional()
   @IsString()
   NATS_URL?: string;
+}
+
+function IsProxyTrust(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isProxyTrust',
+    validator: {
+      validate: (value: unknown) => proxyTrustError(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} must be true, a hop count, or a comma-separated list of IP addresses, CIDRs and the ` +
+        `names loopback, linklocal, uniquelocal (${proxyTrustError(args?.value)})`,
+    },
+  });
+}
+
+function proxyTrustError(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'not a string';
+  try {
+    proxyTrustOf(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** Half the pool by default: on PostgreSQL each streamed list holds a pooled connection; the rest is for ingestion. */

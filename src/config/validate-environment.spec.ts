@@ -32,6 +32,18 @@ describe('validateEnvironment', () => {
     });
   });
 
+  it.each(['true', '2', 'loopback', '10.0.0.1', '10.0.0.0/8, fd00::/8,uniquelocal', '10.0.0.0/255.0.0.0', '::1'])(
+    'accepts TRUST_PROXY=%s as Fastify reads trustProxy',
+    (value) => {
+      expect(validateEnvironment({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
+    },
+  );
+
+  it('trusts no proxy by default', () => {
+    expect(validateEnvironment({}).TRUST_PROXY).toBe('');
+    expect(validateEnvironment({ TRUST_PROXY: '' }).TRUST_PROXY).toBe('');
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });
@@ -52,6 +64,12 @@ describe('validateEnvironment', () => {
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', '-1'],
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', 'high'],
     ['LOAD_SHEDDING_SAMPLE_INTERVAL_MS', '5'],
+    ['TRUST_PROXY', '10.0.0.300'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'false'],
+    ['TRUST_PROXY', '-1'],
+    ['TRUST_PROXY', '10.0.0.1,,10.0.0.2'],
+    ['TRUST_PROXY', 'proxy.example'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     let error: unknown;
     try {
@@ -62,6 +80,12 @@ describe('validateEnvironment', () => {
     expect(error).toBeInstanceOf(InvalidEnvironmentError);
     expect((error as InvalidEnvironmentError).problems).toEqual([expect.stringContaining(`${name}=`)]);
     expect((error as Error).message).toContain(name);
+  });
+
+  it('says which TRUST_PROXY entry is not an address', () => {
+    expect(() => validateEnvironment({ TRUST_PROXY: '10.0.0.1, 10.0.0.300' })).toThrow(
+      /TRUST_PROXY="10\.0\.0\.1, 10\.0\.0\.300": .*\(invalid IP address: 10\.0\.0\.300\)$/,
+    );
   });
 
   it('lists every bad variable at once', () => {

@@ -1,0 +1,54 @@
+import { compile } from '@fastify/proxy-addr';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export type ProxyTrust = (address: string, hop: number) => boolean;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    trustedProxies: TrustedProxies;
+  }
+}
+
+const TRUST_NOBODY: ProxyTrust = () => false;
+
+/**
+ * Fastify takes `trustProxy` when the adapter is created, before the configuration is read:
+ * it gets `trust`, which asks what `configure` set later (nobody until then).
+ */
+export class TrustedProxies {
+  private current = TRUST_NOBODY;
+
+  readonly trust: ProxyTrust = (address, hop) => this.current(address, hop);
+
+  /** Makes this holder `fastify.trustedProxies`, and `request.server.trustedProxies` in every route. */
+  attachTo(fastify: FastifyInstance): void {
+    fastify.decorate<TrustedProxies>('trustedProxies', this);
+  }
+
+  /** TRUST_PROXY, already validated. */
+  configure(setting: string): void {
+    this.current = proxyTrustOf(setting) ?? TRUST_NOBODY;
+  }
+
+  /** Whether the request's immediate peer may speak for the client (X-Forwarded-* headers). */
+  trustsPeerOf(request: FastifyRequest): boolean {
+    const address = request.raw.socket?.remoteAddress;
+    return address !== undefined && this.current(address, 0);
+  }
+}
+
+/**
+ * TRUST_PROXY read as Fastify reads `trustProxy`: `true` (every hop), a hop count, or a
+ * comma-separated list of addresses, CIDRs and the names loopback, linklocal, uniquelocal.
+ * Undefined when empty; throws on an address that is not one.
+ */
+export function proxyTrustOf(setting: string): ProxyTrust | undefined {
+  const value = setting.trim();
+  if (value === '') return undefined;
+  if (value === 'true') return () => true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return compile(value.split(',').map((entry) => entry.trim()));
+}
