@@ -8,10 +8,11 @@ import {
   type ReferenceObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../config/environment';
+import { publicPrefixOf } from '../http/forwarded-prefix';
 import { MAX_PAYLOAD_DEPTH } from '../ingestion/domain/payload.value-object';
 import { withIngestionLimits } from '../ingestion/infrastructure/http/openapi/ingestion-limits.openapi';
 
@@ -57,7 +58,18 @@ export function setupOpenApi(app: NestFastifyApplication): void {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'Ingestion service — API',
+    patchDocumentOnRequest: (request: unknown, _reply: unknown, document: OpenAPIObject) =>
+      servedUnderPrefix(document, publicPrefixOf(request as FastifyRequest)),
   });
+}
+
+/** "Try it out" calls `servers[0]`: behind a gateway that strips a prefix, the document says the prefix. */
+function servedUnderPrefix(document: OpenAPIObject, prefix: string): OpenAPIObject {
+  if (prefix === '') return document;
+  return {
+    ...document,
+    servers: [{ url: prefix, description: 'The host that serves this document, under the prefix of its gateway.' }],
+  };
 }
 
 /** The UI, its assets and the document: everything SwaggerModule serves under `/docs`. */

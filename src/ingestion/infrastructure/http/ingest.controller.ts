@@ -14,6 +14,7 @@ import type { BatchReceiptView } from '../../application/views/batch-receipt.vie
 import type { DataReceiptView } from '../../application/views/data-receipt.view';
 import type { IngestionResult } from '../../application/views/ingestion.result';
 import type { Environment } from '../../../config/environment';
+import { publicPath } from '../../../http/forwarded-prefix';
 import { markIncomplete } from '../../../http/incomplete-response';
 import { batchRecordsFrom } from './batch-records';
 import { IngestDataBatchDto } from './dto/ingest-data-batch.dto';
@@ -58,7 +59,7 @@ export class IngestController {
     const result = await this.commandBus.execute(
       new IngestDataCommand(body.partner_id, body.payload, payloadText, header(request, 'idempotency-key')),
     );
-    void reply.header('location', `/ingest/${result.view.id}`);
+    void reply.header('location', publicPath(request, `/ingest/${result.view.id}`));
     return answer(result, reply);
   }
 
@@ -165,5 +166,5 @@ function nextPageUrl(request: FastifyRequest, query: ListDataQueryDto, after: st
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
     .join('&');
-  return `${path}?${search}`;
+  return `${publicPath(request, path)}?${search}`;
 }

@@ -38,12 +38,16 @@ const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
   schema: { type: 'string', enum: ['true'] },
 };
 
+const FOLLOWS_FORWARDED_PREFIX =
+  'A path without scheme or host; behind a proxy that TRUST_PROXY trusts, it starts with the `X-Forwarded-Prefix` ' +
+  'the proxy sent (`/api/ingestion/ingest/...` for `X-Forwarded-Prefix: /api/ingestion`).';
+
 /** The next page of a list at `path`: same path and filters, the cursor moved to the last id sent. */
 function linkHeader(path: string): HeaderObject {
   return {
     description:
       `RFC 8288 link to the next page, with the same path and filters: \`<${path}?limit=N&after=<last id>>; rel="next"\`. ` +
-      'Sent with `limit` when more records may follow.',
+      `Sent with \`limit\` when more records may follow. ${FOLLOWS_FORWARDED_PREFIX}`,
     schema: {
       type: 'string',
       pattern: '^<[^>]+>; rel="next"$',
@@ -156,12 +160,12 @@ export function ApiIngestOne(): MethodDecorator & ClassDecorator {
       type: DataReceiptSchema,
       headers: {
         Location: {
-          description: "The record's URL.",
+          description: `The record's URL. ${FOLLOWS_FORWARDED_PREFIX}`,
           required: true,
           schema: {
             type: 'string',
             format: 'uri-reference',
-            pattern: `^/ingest/${DATA_ID_PATTERN.slice(1)}`,
+            pattern: `^(?:/[^/?#]+)*/ingest/${DATA_ID_PATTERN.slice(1)}`,
             example: `/ingest/${EXAMPLE_ID}`,
           },
         },

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+
+/** RFC 3986 pchar, less the comma, which separates the header's values. */
+const PCHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+;=:@]|%[0-9A-Fa-f]{2})";
+const PREFIX_VALUE = new RegExp(`^(?:(?:/${PCHAR}+)+/?|/)$`);
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
+
+/** `path` as the client addressed it: under the X-Forwarded-Prefix of a trusted proxy, if any. */
+export function publicPath(request: FastifyRequest, path: string): string {
+  return `${publicPrefixOf(request)}${path}`;
+}
+
+/** The path a trusted proxy stripped before forwarding the request (X-Forwarded-Prefix), or ''. */
+export function publicPrefixOf(request: FastifyRequest): string {
+  const header = request.headers['x-forwarded-prefix'];
+  if (header === undefined || !request.server.trustedProxies.trustsPeerOf(request)) return '';
+  return forwardedPrefix(header) ?? '';
+}
+
+/**
+ * The values concatenated in order, as Spring reads the header, each without its trailing `/`.
+ * Undefined when a value is not an absolute path of plain segments (no `.`, `..` or empty
+ * segment, query, fragment, whitespace or bad escape): such a prefix could point elsewhere.
+ */
+export function forwardedPrefix(header: string | string[]): string | undefined {
+  let prefix = '';
+  for (const value of [header].flat().join(',').split(',')) {
+    const path = value.replace(OPTIONAL_WHITESPACE, '');
+    if (!PREFIX_VALUE.test(path) || path.split('/').some((segment) => DOT_SEGMENT.test(segment))) return undefined;
+    prefix += path.endsWith('/') ? path.slice(0, -1) : path;
+  }
+  return prefix;
+}
