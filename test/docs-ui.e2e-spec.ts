@@ -1,6 +1,7 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DOCS_PATH } from '../src/openapi/openapi';
 import { ingestOk, type Receipt } from './support/http';
+import { GATEWAY_PREFIX, PrefixProxy } from './support/prefix-proxy';
 import { useTestApp } from './support/test-app';
 
 /** Debian's Chromium (.ci/run installs it when it is missing). */
@@ -42,7 +43,9 @@ describe('Swagger UI at /docs in Chromium', () => {
     const page = await browser.newPage();
     try {
       const violations = await watchPolicyViolations(page, baseUrl);
-      const tried = await tryListAll(page, baseUrl).catch((error: Error) => error);
+      const tried = await tryItOut(page, `${baseUrl}${DOCS_PATH}`, 'operations-ingestion-listAll').catch(
+        (error: Error) => error,
+      );
 
       // First: a refused script, style or request explains a UI that did not work.
       expect(await violations()).toEqual([]);
@@ -61,11 +64,60 @@ describe('Swagger UI at /docs in Chromium', () => {
   }, 30_000);
 });
 
-/** Opens the UI, then "Try it out" and "Execute" on GET /ingest/all, as a person would; answers what the UI shows. */
-async function tryListAll(page: Page, baseUrl: string): Promise<{ requestUrl: string; status: string; body: string }> {
+describe(`Swagger UI behind a gateway that mounts the service under ${GATEWAY_PREFIX}, in Chromium`, () => {
+  const context = useTestApp({ env: { TRUST_PROXY: '127.0.0.1' } });
+  let browser: Browser;
+  let gateway: PrefixProxy;
+
+  beforeAll(async () => {
+    await context.app.listen({ port: 0, host: '127.0.0.1' });
+    gateway = await PrefixProxy.start(new URL(await context.app.getUrl()));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: UI_TIMEOUT_MS });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  it('"Try it out" → "Execute" on GET /health/live calls it under the prefix', async () => {
+    const page = await browser.newPage();
+    try {
+      const calls: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().endsWith('/health/live')) calls.push(request.url());
+      });
+      const tried = await tryItOut(
+        page,
+        `${gateway.origin}${GATEWAY_PREFIX}${DOCS_PATH}`,
+        'operations-operations-live',
+      );
+
+      const underPrefix = `${gateway.origin}${GATEWAY_PREFIX}/health/live`;
+      expect({ calls, ...tried }).toEqual({
+        calls: [underPrefix],
+        requestUrl: underPrefix,
+        status: '200',
+        body: expect.stringMatching(/"status":\s*"ok"/),
+      });
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+});
+
+/**
+ * Opens the UI at `docsUrl`, then "Try it out" and "Execute" on the operation whose block has the id
+ * `blockId` (`operations-<tag>-<operationId>`), as a person would; answers what the UI shows.
+ */
+async function tryItOut(
+  page: Page,
+  docsUrl: string,
+  blockId: string,
+): Promise<{ requestUrl: string; status: string; body: string }> {
   page.setDefaultTimeout(UI_TIMEOUT_MS);
-  await page.goto(`${baseUrl}${DOCS_PATH}`);
-  const operation = page.locator('#operations-ingestion-listAll');
+  await page.goto(docsUrl);
+  const operation = page.locator(`#${blockId}`);
   await operation.locator('.opblock-summary-control').click();
   await operation.getByRole('button', { name: 'Try it out' }).click();
   await operation.getByRole('button', { name: 'Execute' }).click();
