@@ -80,9 +80,11 @@ export function configureApp(app: NestFastifyApplication): void {
   installRequestPreconditions(fastify);
   installUnmatchedRequestAnswers(fastify, { maxParamLength: MAX_PARAM_LENGTH });
   // Once draining, a keep-alive client would otherwise hold its connection and the server could not finish closing.
+  // Not before: a gateway that reconnects for every request meanwhile leaves connections in the listen queue, and
+  // those are reset when the listener closes.
   const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (shutdown.isShuttingDown) void reply.header('connection', 'close');
+    if (shutdown.isDraining) void reply.header('connection', 'close');
     done(null, payload);
   });
   // After the hooks above: a shed request still gets its X-Request-Id.

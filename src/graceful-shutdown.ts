@@ -27,7 +27,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
       return;
     }
     closing = true;
-    logger.log(`${signal} received: readiness 503, closing in ${delayMs} ms`);
+    logger.log(`${signal} received: readiness 503, still accepting connections for ${delayMs} ms`);
     app.get(ShutdownState).begin();
     const deadline = setTimeout(() => {
       logger.error(`shutdown took longer than ${timeoutMs} ms: exiting`);
@@ -39,7 +39,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
       () => {
         const server = app.getHttpServer();
         server.getConnections((_error, count) =>
-          logger.warn(`${count} connections still open at the shutdown deadline: closing them`),
+          logger.log(`${count} connections still open at the shutdown deadline: closing them`),
         );
         server.closeAllConnections();
       },
@@ -48,6 +48,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
     cutOff.unref();
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      app.get(ShutdownState).drain();
       await stopAccepting(app.getHttpServer());
       await app.close();
       logger.log('closed');

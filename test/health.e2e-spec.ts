@@ -54,6 +54,16 @@ describe('health when the service cannot serve', () => {
     expect((await get(app, '/health/live')).statusCode).toBe(200);
   });
 
+  it('while leaving rotation responses keep their connection; once draining each asks its client to close it', async () => {
+    const shutdown = app.get(ShutdownState);
+    shutdown.begin();
+    expect((await get(app, '/health/live')).headers.connection).toBe('keep-alive');
+
+    shutdown.drain();
+    expect((await get(app, '/health/live')).headers.connection).toBe('close');
+    expectProblem(await get(app, '/health/ready'), 503);
+  });
+
   it('GET /health/ready answers 503 problem+json when the database does not answer', async () => {
     await app.get(DataSource).destroy();
 

@@ -300,7 +300,7 @@ describe('the service as a process', () => {
     }
   });
 
-  it('for SHUTDOWN_DELAY_MS after SIGTERM: readiness 503 problem+json on new connections, ingests still served with Connection: close; a second SIGTERM changes nothing', async () => {
+  it('for SHUTDOWN_DELAY_MS after SIGTERM: readiness 503 problem+json on new connections, ingests still served on kept connections; a second SIGTERM changes nothing', async () => {
     const port = await freePort();
     service = startService({ PORT: String(port), DATABASE_URL: database.url, SHUTDOWN_DELAY_MS: '2000' });
     await waitUntilReady(service);
@@ -318,14 +318,19 @@ describe('the service as a process', () => {
     expect(notReady.headers.connection).toBe('close');
 
     service.child.kill('SIGTERM');
-    const created = await fresh(
-      port,
-      'POST',
-      '/ingest',
-      JSON.stringify({ partner_id: 'acme', payload: { late: true } }),
-    );
-    expect(created.status).toBe(201);
-    expect(created.headers.connection).toBe('close');
+    const kept = await RawConnection.open(port);
+    try {
+      const body = JSON.stringify({ partner_id: 'acme', payload: { late: true } });
+      kept.write(
+        `POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      const created = await kept.response();
+      expect(created.status).toBe(201);
+      // Until the listener closes, a gateway keeps reusing its connections rather than opening new ones.
+      expect(created.headers.connection).toBe('keep-alive');
+    } finally {
+      kept.destroy();
+    }
     expect((await fresh(port, 'GET', '/health/live')).status).toBe(200);
 
     const { code, at } = await exit;
@@ -397,6 +402,7 @@ describe('the service as a process', () => {
       DATABASE_URL: database.url,
       SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
       EXPORT_STALL_TIMEOUT_MS: '60000',
+      LOG_LEVEL: 'info',
     });
     await waitUntilReady(service);
     // About 10 MB of list: more than the socket buffers between a reader that stopped and the server.

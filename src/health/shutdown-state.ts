@@ -1,15 +1,26 @@
 import { Injectable } from '@nestjs/common';
 
-/** Flipped when a shutdown begins, so that readiness fails before the server stops accepting. */
+/**
+ * A shutdown first takes the instance out of rotation (readiness fails while it still serves as before), then drains:
+ * no new connection is accepted, and every response asks its client to close the connection.
+ */
 @Injectable()
 export class ShutdownState {
-  private shuttingDown = false;
+  private phase: 'serving' | 'leaving-rotation' | 'draining' = 'serving';
 
   begin(): void {
-    this.shuttingDown = true;
+    this.phase = 'leaving-rotation';
+  }
+
+  drain(): void {
+    this.phase = 'draining';
   }
 
   get isShuttingDown(): boolean {
-    return this.shuttingDown;
+    return this.phase !== 'serving';
+  }
+
+  get isDraining(): boolean {
+    return this.phase === 'draining';
   }
 }
