@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { TEST_DATABASE_KIND } from './support/database';
-import { Gateway, startHaproxy, startNginx } from './support/gateways';
+import { Gateway, renderTemplate, startHaproxy, startNginx } from './support/gateways';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-app';
 
@@ -264,6 +269,52 @@ if (TEST_DATABASE_KIND === 'postgres') {
       const notOnce = [...acknowledged].filter(([key, id]) => stored.get(key)?.join() !== id);
       expect(notOnce).toEqual([]);
       expect(rows).toHaveLength(acknowledged.size);
+    });
+  });
+}
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  volumes?: string[];
+  networks?: Record<string, { ipv4_address?: string }>;
+}
+
+if (TEST_DATABASE_KIND === 'postgres') {
+  describe('deploy/docker-compose.yml (no Docker engine here: read, and its nginx config checked by nginx)', () => {
+    const deploy = join(__dirname, '..', 'deploy');
+    const compose = parse(readFileSync(join(deploy, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    const { nginx, 'ingestion-a': a, 'ingestion-b': b } = compose.services;
+    const addressOf = (service: ComposeService) => service.networks?.ingestion?.ipv4_address;
+
+    it('two instances on PostgreSQL that trust nginx, and nothing else, for X-Forwarded-*', () => {
+      for (const instance of [a, b]) {
+        expect(instance.environment?.DATABASE_URL).toMatch(/^postgres:\/\//);
+        expect(instance.environment?.TRUST_PROXY).toBe(addressOf(nginx));
+      }
+      expect(nginx.environment?.INGESTION_A).toBe(`${addressOf(a)}:5001`);
+      expect(nginx.environment?.INGESTION_B).toBe(`${addressOf(b)}:5001`);
+    });
+
+    it("nginx renders deploy/nginx's template over the image's default server, and the result is valid", () => {
+      const [source, target] = nginx.volumes![0].split(':');
+      expect(target).toBe('/etc/nginx/templates/default.conf.template');
+      const site = renderTemplate(readFileSync(join(deploy, source), 'utf8'), nginx.environment!);
+      expect(site).not.toMatch(/\$\{/);
+      const folder = mkdtempSync(join(tmpdir(), 'compose-nginx-'));
+      try {
+        writeFileSync(join(folder, 'default.conf'), site);
+        writeFileSync(
+          join(folder, 'nginx.conf'),
+          `pid ${folder}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include ${folder}/default.conf;\n}\n`,
+        );
+        expect(() =>
+          execFileSync('nginx', ['-t', '-q', '-p', folder, '-c', join(folder, 'nginx.conf')], { stdio: 'pipe' }),
+        ).not.toThrow();
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
     });
   });
 }
