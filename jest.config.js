@@ -74,7 +74,8 @@ module.exports = async () => {
         transform,
         transformIgnorePatterns,
       },
-      { ...e2e, displayName: 'e2e' },
+      // `*.postgres.e2e-spec.ts` needs several processes on one database: PostgreSQL only.
+      { ...e2e, displayName: 'e2e', testPathIgnorePatterns: ['/node_modules/', '\\.postgres\\.e2e-spec\\.ts$'] },
       ...(unavailable === undefined
         ? [{ ...e2e, displayName: 'e2e-postgres', setupFiles: ['<rootDir>/test/support/use-postgres.js'] }]
         : []),
