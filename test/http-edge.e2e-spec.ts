@@ -357,3 +357,22 @@ describe('HTTP_MAX_CONNECTIONS', () => {
     expect(served.response?.status).toBe(200);
   });
 });
+
+describe('HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
+  const keepAliveTimeoutMs = 1500;
+  const context = useTestApp({ env: { HTTP_KEEP_ALIVE_TIMEOUT_MS: String(keepAliveTimeoutMs) } });
+  let port: number;
+
+  beforeAll(async () => {
+    port = await listenOnFreePort(context.app);
+  });
+
+  it('tells the client how long an idle connection is kept, and closes it after that long', async () => {
+    const exchange = await rawExchange(port, [requestHead('GET /health/live HTTP/1.1')], { waitMs: 5000 });
+
+    expect(exchange.response?.headers['keep-alive']).toBe('timeout=1');
+    expect(exchange.closed).toBe(true);
+    expect(exchange.elapsedMs).toBeGreaterThanOrEqual(keepAliveTimeoutMs - 100);
+    expect(exchange.elapsedMs).toBeLessThan(keepAliveTimeoutMs + 2500);
+  });
+});

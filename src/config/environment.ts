@@ -173,7 +173,7 @@ function IsProxyTrust(): PropertyDecorator {
     validator: {
       validate: (value: unknown) => proxyTrustError(value) === undefined,
       defaultMessage: (args?: ValidationArguments) =>
-        `${args?.property} must be true, a hop count, or a comma-separated list of IP addresses, CIDRs and the ` +
+        `${args?.property} must be true, false, a hop count, or a comma-separated list of IP addresses, CIDRs and the ` +
         `names loopback, linklocal, uniquelocal (${proxyTrustError(args?.value)})`,
     },
   });

@@ -1,5 +1,6 @@
 import { Environment } from './environment';
 import { InvalidEnvironmentError, validateEnvironment } from './validate-environment';
+import { proxyTrustOf } from '../http/trusted-proxies';
 
 describe('validateEnvironment', () => {
   it('applies the documented defaults when nothing is set', () => {
@@ -15,6 +16,7 @@ describe('validateEnvironment', () => {
       SHUTDOWN_DELAY_MS: 1000,
       LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: 1000,
       LOAD_SHEDDING_SAMPLE_INTERVAL_MS: 1000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 72000,
     });
   });
 
@@ -39,9 +41,10 @@ describe('validateEnvironment', () => {
     },
   );
 
-  it('trusts no proxy by default', () => {
+  it('trusts no proxy by default, or when TRUST_PROXY=false', () => {
     expect(validateEnvironment({}).TRUST_PROXY).toBe('');
     expect(validateEnvironment({ TRUST_PROXY: '' }).TRUST_PROXY).toBe('');
+    expect(proxyTrustOf(validateEnvironment({ TRUST_PROXY: 'false' }).TRUST_PROXY)).toBeUndefined();
   });
 
   it('ignores variables it does not know', () => {
@@ -64,9 +67,10 @@ describe('validateEnvironment', () => {
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', '-1'],
     ['LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS', 'high'],
     ['LOAD_SHEDDING_SAMPLE_INTERVAL_MS', '5'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '500'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'long'],
     ['TRUST_PROXY', '10.0.0.300'],
     ['TRUST_PROXY', '10.0.0.0/33'],
-    ['TRUST_PROXY', 'false'],
     ['TRUST_PROXY', '-1'],
     ['TRUST_PROXY', '10.0.0.1,,10.0.0.2'],
     ['TRUST_PROXY', 'proxy.example'],

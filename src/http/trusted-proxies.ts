@@ -40,11 +40,11 @@ export class TrustedProxies {
 /**
  * TRUST_PROXY read as Fastify reads `trustProxy`: `true` (every hop), a hop count, or a
  * comma-separated list of addresses, CIDRs and the names loopback, linklocal, uniquelocal.
- * Undefined when empty; throws on an address that is not one.
+ * Undefined when empty or `false`; throws on an address that is not one.
  */
 export function proxyTrustOf(setting: string): ProxyTrust | undefined {
   const value = setting.trim();
-  if (value === '') return undefined;
+  if (value === '' || value === 'false') return undefined;
   if (value === 'true') return () => true;
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
