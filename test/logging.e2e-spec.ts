@@ -52,7 +52,9 @@ class LoggingService {
   }
 
   static async start(env: Record<string, string>, cwd: string): Promise<LoggingService> {
-    const started = new LoggingService(startService({ PORT: String(await freePort()), ...env }, cwd));
+    // fetch keeps its connections open, and a draining service waits for them until one second before its deadline.
+    const shutdown = { SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '2000' };
+    const started = new LoggingService(startService({ PORT: String(await freePort()), ...shutdown, ...env }, cwd));
     await started.waitUntilReady();
     return started;
   }
