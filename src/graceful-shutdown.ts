@@ -34,7 +34,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
       process.exit(1);
     }, timeoutMs);
     deadline.unref();
-    // A response that cannot finish in time (a stalled export), or a client that keeps its connection idle, must not keep the rest from closing cleanly.
+    // A stalled export, or a client that keeps its connection idle, must not keep the rest from closing cleanly.
     const cutOff = setTimeout(
       () => {
         const server = app.getHttpServer();
@@ -64,10 +64,8 @@ export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, 
 }
 
 /**
- * Resolves once every open connection has closed. `http.Server#close` would also close the idle keep-alive connections
- * at once: a gateway may be writing a request onto one at that very moment, and it loses it (nginx answers 502). Each
- * response now says `Connection: close`, so a connection in use is closed by its client after its next response, and an
- * idle one by the gateway's idle timeout (or ours, HTTP_KEEP_ALIVE_TIMEOUT_MS): both sides agree it is gone.
+ * Not `http.Server#close`, which also closes the idle keep-alive connections at once, while a gateway may be writing a
+ * request onto one (nginx then answers 502). Their clients close them: after a `Connection: close`, or when idle.
  */
 function stopAccepting(server: HttpServer): Promise<void> {
   return new Promise((resolve) => {

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-/**
- * A shutdown first takes the instance out of rotation (readiness fails while it still serves as before), then drains:
- * no new connection is accepted, and every response asks its client to close the connection.
- */
+/** Out of rotation first (readiness fails, serving goes on as before), then draining (no new connection). */
 @Injectable()
 export class ShutdownState {
   private phase: 'serving' | 'leaving-rotation' | 'draining' = 'serving';

@@ -6,23 +6,17 @@ const PREFIX_VALUE = new RegExp(`^(?:(?:/${PCHAR}+)+/?|/)$`);
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
 
-/** `path` as the client addressed it: under the X-Forwarded-Prefix of a trusted proxy, if any. */
 export function publicPath(request: FastifyRequest, path: string): string {
   return `${publicPrefixOf(request)}${path}`;
 }
 
-/** The path a trusted proxy stripped before forwarding the request (X-Forwarded-Prefix), or ''. */
 export function publicPrefixOf(request: FastifyRequest): string {
   const header = request.headers['x-forwarded-prefix'];
   if (header === undefined || !request.server.trustedProxies.trustsPeerOf(request)) return '';
   return forwardedPrefix(header) ?? '';
 }
 
-/**
- * The values concatenated in order, as Spring reads the header, each without its trailing `/`.
- * Undefined when a value is not an absolute path of plain segments (no `.`, `..` or empty
- * segment, query, fragment, whitespace or bad escape): such a prefix could point elsewhere.
- */
+/** Values joined in order, as Spring reads them; none at all when one could point elsewhere (dot segments, `//`). */
 export function forwardedPrefix(header: string | string[]): string | undefined {
   let prefix = '';
   for (const value of [header].flat().join(',').split(',')) {

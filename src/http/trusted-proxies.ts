@@ -20,28 +20,21 @@ export class TrustedProxies {
 
   readonly trust: ProxyTrust = (address, hop) => this.current(address, hop);
 
-  /** Makes this holder `fastify.trustedProxies`, and `request.server.trustedProxies` in every route. */
   attachTo(fastify: FastifyInstance): void {
     fastify.decorate<TrustedProxies>('trustedProxies', this);
   }
 
-  /** TRUST_PROXY, already validated. */
   configure(setting: string): void {
     this.current = proxyTrustOf(setting) ?? TRUST_NOBODY;
   }
 
-  /** Whether the request's immediate peer may speak for the client (X-Forwarded-* headers). */
   trustsPeerOf(request: FastifyRequest): boolean {
     const address = request.raw.socket?.remoteAddress;
     return address !== undefined && this.current(address, 0);
   }
 }
 
-/**
- * TRUST_PROXY read as Fastify reads `trustProxy`: `true` (every hop), a hop count, or a
- * comma-separated list of addresses, CIDRs and the names loopback, linklocal, uniquelocal.
- * Undefined when empty or `false`; throws on an address that is not one.
- */
+/** TRUST_PROXY read as Fastify reads `trustProxy`; undefined for none, throws on an entry that is not an address. */
 export function proxyTrustOf(setting: string): ProxyTrust | undefined {
   const value = setting.trim();
   if (value === '' || value === 'false') return undefined;
