@@ -177,7 +177,12 @@ describe('behind nginx and HAProxy with the configs of deploy/: two instances on
 
       const rooted = await fetch(`${gateway.url}/ingest`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': `rooted-${name}` },
+        // The gateway, which the instances trust, replaces a client's own prefix with its own (none at the root).
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': `rooted-${name}`,
+          'x-forwarded-prefix': '/evil',
+        },
         body: JSON.stringify({ partner_id: `links-${name}`, payload: { n: 2 } }),
       });
       expect(rooted.headers.get('location')).toMatch(/^\/ingest\/[0-9a-f-]{36}$/);
