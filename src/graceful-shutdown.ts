@@ -6,7 +6,7 @@ import { ShutdownState } from './health/shutdown-state';
 
 const logger = new Logger('Shutdown');
 
-/** Before the deadline, what is left to close once the last connections are cut: the database. */
+/** Left, before the deadline, to close the database once the last connections are cut. */
 const CLOSE_MARGIN_MS = 1000;
 
 export interface ShutdownSettings {
@@ -15,9 +15,8 @@ export interface ShutdownSettings {
 }
 
 /**
- * Readiness 503 at once, but serving for `delayMs` so the gateway takes the instance out of rotation before anything
- * is refused; then no new connection is accepted, and the open ones are served until their clients close them.
- * Replaces Nest's `enableShutdownHooks()`: it stops accepting at once and re-raises the signal (exit 143).
+ * Serving for `delayMs` with readiness 503, so the gateway takes the instance out of rotation before anything is
+ * refused. Not Nest's `enableShutdownHooks()`: it stops accepting at once and re-raises the signal (exit 143).
  */
 export function installGracefulShutdown(app: NestFastifyApplication, { delayMs, timeoutMs }: ShutdownSettings): void {
   let closing = false;

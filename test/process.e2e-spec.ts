@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { countRows, insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
+import { requestHead } from './support/raw-http';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { createTestDatabase, TestDatabase } from './support/test-app';
 
@@ -320,10 +321,7 @@ describe('the service as a process', () => {
     service.child.kill('SIGTERM');
     const kept = await RawConnection.open(port);
     try {
-      const body = JSON.stringify({ partner_id: 'acme', payload: { late: true } });
-      kept.write(
-        `POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      );
+      kept.write(ingestRequest({ late: true }));
       const created = await kept.response();
       expect(created.status).toBe(201);
       // Until the listener closes, a gateway keeps reusing its connections rather than opening new ones.
@@ -347,7 +345,7 @@ describe('the service as a process', () => {
     await waitUntilReady(service);
     const gateway = await RawConnection.open(port);
     try {
-      gateway.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      gateway.write(requestHead('GET /health/live HTTP/1.1'));
       expect((await gateway.response()).headers.connection).not.toBe('close');
 
       service.child.kill('SIGTERM');
@@ -355,10 +353,7 @@ describe('the service as a process', () => {
       // The moment nginx lost POSTs: the listener has just closed and a gateway writes onto its idle connection.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(service.child.exitCode).toBeNull();
-      const body = JSON.stringify({ partner_id: 'acme', payload: { after: 'listener closed' } });
-      gateway.write(
-        `POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      );
+      gateway.write(ingestRequest({ after: 'listener closed' }));
       const created = await gateway.response();
 
       expect(created.status).toBe(201);
@@ -383,7 +378,7 @@ describe('the service as a process', () => {
     const idle = connect(port, '127.0.0.1');
     idle.on('error', () => undefined);
     const closedAt = new Promise<number>((resolve) => idle.once('close', () => resolve(Date.now())));
-    idle.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    idle.write(requestHead('GET /health/live HTTP/1.1'));
     await new Promise((resolve) => idle.once('data', resolve));
     const answeredAt = Date.now();
 
@@ -428,6 +423,16 @@ describe('the service as a process', () => {
     expect(service.output()).toContain('still open at the shutdown deadline: closing them');
   });
 });
+
+/** POST /ingest of one record, written whole, for a RawConnection. */
+function ingestRequest(payload: object): string {
+  const body = JSON.stringify({ partner_id: 'acme', payload });
+  const head = requestHead('POST /ingest HTTP/1.1', {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  return head + body;
+}
 
 /** One request on a new connection (no keep-alive pool), resolved with its status, headers and body. */
 function fresh(

@@ -73,8 +73,10 @@ async function started(
   folder?: string,
 ): Promise<Gateway> {
   let output = '';
+  let spawnError: Error | undefined;
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.once('error', (error) => (spawnError = error));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const readOutput = () => {
     let log = '';
@@ -85,12 +87,11 @@ async function started(
     }
     return output + log;
   };
-  child.once('error', (error) => (output += `${name} could not start: ${error.message}\n`));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null || output.includes('could not start'))
-      throw new Error(`${name} exited at start:\n${readOutput()}`);
+    if (spawnError !== undefined) throw new Error(`${name} could not start: ${spawnError.message}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${readOutput()}`);
     const listening = await fetch(`${url}/health/live`, { headers: { connection: 'close' } }).then(
       () => true,
       () => false,

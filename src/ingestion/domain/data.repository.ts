@@ -4,7 +4,6 @@ import { ClaimOutcome, IdempotencyClaim } from './idempotency.claim';
 import { IngestedData } from './ingested-data.aggregate';
 import { Timestamp } from './timestamp.value-object';
 
-/** One row of a list, in storage terms; `payloadJson` only when the criteria ask for it. */
 export interface StoredDataSummary {
   id: string;
   partnerId: string;
