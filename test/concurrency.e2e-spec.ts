@@ -48,7 +48,7 @@ describe('concurrent ingestion', () => {
       const result: unknown = await original(...args);
       const [sql, parameters] = args;
       // One record per INSERT (SQLite), or a group of them with the ids as an array (PostgreSQL).
-      if (/^\s*INSERT INTO "ingested_data"/.test(sql) && Array.isArray(parameters)) {
+      if (/^\s*(WITH "head" AS [^;]*)?INSERT INTO "ingested_data"/.test(sql) && Array.isArray(parameters)) {
         committed.push(...[parameters[0] as unknown].flat().map(String));
       }
       return result;

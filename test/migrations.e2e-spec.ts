@@ -22,8 +22,9 @@ const MIGRATIONS = [
   'CreateIngestedData1764403200000',
   'CreateIdempotencyKeys1764489600000',
   'CreateStorageProbe1764576000000',
+  'CreateEventLog1764662400000',
 ];
-const TABLES = ['idempotency_keys', 'ingested_data', 'storage_probe'];
+const TABLES = ['event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe'];
 /** The newest migration, and everything before it. */
 const NEWEST = MIGRATIONS[MIGRATIONS.length - 1];
 const BEFORE_NEWEST = MIGRATIONS.slice(0, -1);
@@ -241,13 +242,40 @@ describe('schema migrations', () => {
       expect(await migrator.status()).toEqual({ executed: BEFORE_NEWEST, pending: [NEWEST] });
       expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
       expect(await tableNames(database)).toEqual(expect.arrayContaining(['ingested_data', 'idempotency_keys']));
-      expect(await tableNames(database)).not.toContain('storage_probe');
+      expect(await tableNames(database)).not.toContain('event_log_relays');
 
       expect(await migrator.migrate()).toEqual([NEWEST]);
       expect(await migrator.status()).toEqual({ executed: MIGRATIONS, pending: [] });
       expect(await recordedMigrations(database)).toEqual(MIGRATIONS);
       expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
     });
+
+    if (TEST_DATABASE_KIND === 'postgres') {
+      it('gives the records stored before the event log positions in id order, and the head the last one', async () => {
+        const migrator = new SchemaMigrator(await openDataSource());
+        await migrator.migrate();
+        await migrator.revertLast();
+        const ids = [
+          '019ad3a1-7c2e-7b3d-8f4a-000000000003',
+          '019ad3a1-7c2e-7b3d-8f4a-000000000001',
+          '019ad3a1-7c2e-7b3d-8f4a-000000000002',
+        ];
+        for (const id of ids) {
+          await database.run(
+            `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, 'old', now(), '{}')`,
+            id,
+          );
+        }
+
+        expect(await migrator.migrate()).toEqual([NEWEST]);
+
+        const rows = await database.query<{ id: string; position: string }>(
+          'SELECT "id", "position" FROM "ingested_data" ORDER BY "position"',
+        );
+        expect(rows).toEqual([...ids].sort().map((id, index) => ({ id, position: String(index + 1) })));
+        expect(await database.query('SELECT "last_position" FROM "event_log_head"')).toEqual([{ last_position: '3' }]);
+      });
+    }
 
     it('reverts the whole history one by one, then has nothing to revert', async () => {
       const migrator = new SchemaMigrator(await openDataSource());

@@ -105,7 +105,7 @@ function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++index}`);
 }
 
-/** A row of `ingested_data` as both migrations define it (SQLite adds its own `seq`). */
+/** A row of `ingested_data` as both migrations define it (besides its place in the event log). */
 export interface SeedRow {
   id: string;
   partner_id: string;
@@ -137,9 +137,17 @@ export function seedRows(count: number, partnerId: string | ((index: number) => 
 export async function insertRows(database: TestDatabase, rows: SeedRow[]): Promise<void> {
   if (database.kind === 'postgres') {
     const columns = (name: keyof SeedRow) => rows.map((row) => row[name]);
+    // Positions in the event log as the app takes them (see PostgresDataRepository).
     await database.run(
-      `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload")
-       SELECT * FROM unnest(?::uuid[], ?::varchar[], ?::timestamptz[], ?::json[])`,
+      `WITH "head" AS (
+         UPDATE "event_log_head" SET "last_position" = "last_position" + ? RETURNING "last_position" AS "last"
+       )
+       INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload", "position")
+       SELECT "r"."id", "r"."partner_id", "r"."timestamp", "r"."payload", "head"."last" - ? + "r"."ordinal"
+       FROM "head", unnest(?::uuid[], ?::varchar[], ?::timestamptz[], ?::json[])
+         WITH ORDINALITY AS "r" ("id", "partner_id", "timestamp", "payload", "ordinal")`,
+      rows.length,
+      rows.length,
       columns('id'),
       columns('partner_id'),
       columns('timestamp'),

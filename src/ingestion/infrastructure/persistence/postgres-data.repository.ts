@@ -35,17 +35,19 @@ interface PendingGroup {
 }
 
 /**
- * Lists are ordered by `id`, UUIDv7, monotonic per instance (a sequence would follow insert order, not commit order).
- * An instance's record writes commit one after another, in id order: on two pooled connections two inserts could
- * commit out of order, and a client paging with `after` could step past a record that commits later with a smaller id.
- * Single records that arrive during a write go in together as one INSERT, so keeping the order costs no throughput.
+ * Lists follow the event log's `position`, taken from `event_log_head` by the statement that inserts
+ * the records: its row lock is held until the commit, so positions are in commit order across
+ * instances, and a reader paging with `after` never finds a record committed behind its cursor.
+ * An instance's writes still go one after another, in id order, so that on one instance the log is
+ * in id order; single records that arrive during a write go in together as one INSERT, which keeps
+ * the lock's cost to one row update per commit.
  */
 @Injectable()
 export class PostgresDataRepository extends TypeOrmDataRepository {
   private static readonly CURSOR = '"ingestion_list"';
   private static readonly IDLE_TRANSACTION_MARGIN_MS = 5_000;
 
-  protected readonly positionColumn = '"id"';
+  protected readonly positionColumn = '"position"';
   private static readonly MAX_GROUP_RECORDS = 500;
   private static readonly MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
@@ -144,13 +146,20 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     records: Array<{ row: IngestedDataRow }>,
   ): Promise<unknown> {
     return executor.query(
-      `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload")
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::json[])`,
+      `WITH "head" AS (
+         UPDATE "event_log_head" SET "last_position" = "last_position" + $5
+         RETURNING "last_position" - $5 AS "base"
+       )
+       INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload", "position")
+       SELECT "r"."id", "r"."partner_id", "r"."timestamp", "r"."payload", "head"."base" + "r"."ordinal"
+       FROM "head", unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::json[])
+         WITH ORDINALITY AS "r" ("id", "partner_id", "timestamp", "payload", "ordinal")`,
       [
         records.map(({ row }) => row.id),
         records.map(({ row }) => row.partner_id),
         records.map(({ row }) => row.timestamp),
         records.map(({ row }) => row.payload),
+        records.length,
       ],
     );
   }

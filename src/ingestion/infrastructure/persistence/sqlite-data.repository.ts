@@ -109,7 +109,7 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
           if (afterSeq >= lastSeq) return [];
           const [sql, parameters] = this.listQuery(criteria, { after: afterSeq, upTo: lastSeq, limit });
           const rows = await this.query<SummaryRow>(sql, parameters);
-          if (rows.length > 0) afterSeq = rows[rows.length - 1].seq!;
+          if (rows.length > 0) afterSeq = rows[rows.length - 1].position as number;
           return rows.map(toSummary);
         }),
       close: async () => undefined,

@@ -12,7 +12,7 @@ import { ExportSlots } from './export-slots';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
 import { ChunkReader, ChunkSizes, StreamedChunks } from './streamed-chunks';
 
-/** A place in the list order: SQLite's `seq`, PostgreSQL's `id`. */
+/** A place in the event log, which is the list order: SQLite's `seq`, PostgreSQL's `position` (a bigint, as text). */
 export type ListPosition = number | string;
 
 /** Streamed lists: how many one instance serves at once, and how long one may wait for its client. */
@@ -26,7 +26,7 @@ export interface SummaryRow {
   partner_id: string;
   timestamp: string;
   payload?: string;
-  seq?: number;
+  position?: ListPosition;
 }
 
 /** Inserts or takes over an expired claim; a live claim on (scope, key) is left as it is. Same SQL on both databases. */
@@ -75,7 +75,7 @@ export abstract class TypeOrmDataRepository extends DataRepository {
     return { maxRows, maxBytes: TypeOrmDataRepository.CHUNK_BYTES, firstRows: criteria.includePayload ? 1 : maxRows };
   }
 
-  protected abstract readonly positionColumn: '"seq"' | '"id"';
+  protected abstract readonly positionColumn: '"seq"' | '"position"';
 
   private readonly exportSlots: ExportSlots;
 
@@ -148,7 +148,7 @@ export abstract class TypeOrmDataRepository extends DataRepository {
   ): [string, unknown[]] {
     const columns = ['"id"', '"partner_id"', '"timestamp"'];
     if (criteria.includePayload) columns.push('"payload"');
-    if (this.positionColumn !== '"id"') columns.unshift(this.positionColumn);
+    columns.unshift(`${this.positionColumn} AS "position"`);
     const conditions: string[] = [];
     const parameters: unknown[] = [];
     const where = (condition: string, value: unknown) => {
