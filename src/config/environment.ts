@@ -162,9 +162,34 @@ export class Environment {
   @IsProxyTrust()
   TRUST_PROXY = '';
 
-  @IsOptional()
-  @IsString()
-  NATS_URL?: string;
+  /** Where records are delivered (nats://host:port, comma-separated for a cluster); empty: in-process only. */
+  @Matches(/^$|^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be empty or nats://host:port (comma-separated for several servers)',
+  })
+  NATS_URL = '';
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'NATS_STREAM must be 1-64 letters, digits, _ or -' })
+  NATS_STREAM = 'INGESTION';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3600)
+  NATS_DUPLICATE_WINDOW_S = 600;
+
+  /** How often the relay looks at the event log when nothing woke it (a wake-up lost in a crash, another instance's records). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  EVENT_RELAY_POLL_INTERVAL_MS = 500;
+
+  /** How long the relaying instance's lease lasts unrenewed: another instance takes over within it after a crash. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  EVENT_RELAY_LEASE_MS = 3_000;
 }
 
 function IsProxyTrust(): PropertyDecorator {

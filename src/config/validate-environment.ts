@@ -11,7 +11,7 @@ export class InvalidEnvironmentError extends Error {
 
 /** For ConfigModule: empty strings count as unset, so defaults apply; bad values stop the start. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const known = Object.keys(new Environment()).concat('NATS_URL', 'DATABASE_EXPORT_CONNECTIONS');
+  const known = Object.keys(new Environment()).concat('DATABASE_EXPORT_CONNECTIONS');
   const given: Record<string, unknown> = {};
   for (const key of known) {
     if (raw[key] !== undefined && raw[key] !== '') given[key] = raw[key];

@@ -2,6 +2,7 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DatabaseWritesHealthIndicator } from './database-writes.health';
+import { EventDeliveryHealthIndicator } from './event-delivery.health';
 import { ApiLive, ApiReady } from './health.openapi';
 import { ShutdownState } from './shutdown-state';
 
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly databaseWrites: DatabaseWritesHealthIndicator,
+    private readonly eventDelivery: EventDeliveryHealthIndicator,
     private readonly shutdown: ShutdownState,
   ) {}
 
@@ -22,7 +24,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 200 when the database answers and takes writes; 503 when not, or once shutdown has begun. */
+  /** 200 when the database answers and takes writes; 503 when not, or once shutdown has begun. The event sink's state is a detail. */
   @Get('ready')
   // Terminus would document a JSON 503; the problem filter answers it as problem+json (ApiReady).
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
@@ -34,6 +36,7 @@ export class HealthController {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1000 }),
       () => this.databaseWrites.isHealthy('database_writes'),
+      () => this.eventDelivery.isHealthy('event_delivery'),
     ]);
   }
 }

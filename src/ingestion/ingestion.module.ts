@@ -9,6 +9,7 @@ import { PurgeExpiredIdempotencyKeysHandler } from './application/commands/purge
 import { PublishDataIngestedHandler } from './application/commands/publish-data-ingested.handler';
 import { CountUnhandledExceptionsListener } from './application/events/count-unhandled-exceptions.listener';
 import { LogDataIngestedHandler } from './application/events/log-data-ingested.handler';
+import { EventLogRelay } from './application/ports/event-log.relay';
 import { IngestionMetrics } from './application/ports/ingestion.metrics';
 import { IntegrationEventPublisher } from './application/ports/integration-event.publisher';
 import { DataListReader } from './application/queries/data-list.reader';
@@ -23,6 +24,10 @@ import { MAX_PAYLOAD_DEPTH } from './domain/payload.value-object';
 import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
+import { LeasedEventLogRelay } from './infrastructure/messaging/leased-event-log.relay';
+import { NatsJetStreamIntegrationEventPublisher } from './infrastructure/messaging/nats-jetstream-integration-event.publisher';
+import { PrometheusEventDeliveryMetrics } from './infrastructure/metrics/prometheus-event-delivery.metrics';
+import { EventLogStore } from './infrastructure/persistence/event-log.store';
 import { PrometheusIngestionMetrics } from './infrastructure/metrics/prometheus-ingestion.metrics';
 import { DatabaseWritesMonitor } from './infrastructure/persistence/database-writes.monitor';
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
@@ -89,7 +94,42 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
     },
     { provide: IngestionMetrics, useClass: PrometheusIngestionMetrics },
     InProcessIntegrationEventPublisher,
-    { provide: IntegrationEventPublisher, useExisting: InProcessIntegrationEventPublisher },
+    {
+      provide: IntegrationEventPublisher,
+      inject: [ConfigService, InProcessIntegrationEventPublisher],
+      useFactory: (config: ConfigService<Environment, true>, inProcess: InProcessIntegrationEventPublisher) => {
+        const servers = config.get('NATS_URL', { infer: true });
+        if (servers === '') return inProcess;
+        const publisher = new NatsJetStreamIntegrationEventPublisher({
+          servers,
+          stream: config.get('NATS_STREAM', { infer: true }),
+          duplicateWindowS: config.get('NATS_DUPLICATE_WINDOW_S', { infer: true }),
+        });
+        publisher.connect();
+        return publisher;
+      },
+    },
+    {
+      provide: EventLogStore,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new EventLogStore(dataSource),
+    },
+    PrometheusEventDeliveryMetrics,
+    {
+      provide: LeasedEventLogRelay,
+      inject: [EventLogStore, IntegrationEventPublisher, PrometheusEventDeliveryMetrics, ConfigService],
+      useFactory: (
+        log: EventLogStore,
+        publisher: IntegrationEventPublisher,
+        metrics: PrometheusEventDeliveryMetrics,
+        config: ConfigService<Environment, true>,
+      ) =>
+        new LeasedEventLogRelay(log, publisher, metrics, {
+          pollIntervalMs: config.get('EVENT_RELAY_POLL_INTERVAL_MS', { infer: true }),
+          leaseMs: config.get('EVENT_RELAY_LEASE_MS', { infer: true }),
+        }),
+    },
+    { provide: EventLogRelay, useExisting: LeasedEventLogRelay },
     IngestDataHandler,
     PublishDataIngestedHandler,
     DataListReader,
@@ -100,6 +140,12 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
     IngestionSaga,
     CountUnhandledExceptionsListener,
   ],
-  exports: [InProcessIntegrationEventPublisher, CountUnhandledExceptionsListener, DatabaseWritesMonitor],
+  exports: [
+    InProcessIntegrationEventPublisher,
+    IntegrationEventPublisher,
+    LeasedEventLogRelay,
+    CountUnhandledExceptionsListener,
+    DatabaseWritesMonitor,
+  ],
 })
 export class IngestionModule {}

@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 
-/** Hand a committed record's integration event to downstream consumers. */
+/** A record was committed: its entry in the event log is to be delivered downstream. */
 export class PublishDataIngestedCommand extends Command<void> {
   constructor(
     readonly dataId: string,

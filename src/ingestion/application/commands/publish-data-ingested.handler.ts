@@ -1,16 +1,13 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { IntegrationEventPublisher } from '../ports/integration-event.publisher';
+import { EventLogRelay } from '../ports/event-log.relay';
 import { PublishDataIngestedCommand } from './publish-data-ingested.command';
 
+/** The record is already in the event log, committed with it: the relay delivers it from there, in log order. */
 @CommandHandler(PublishDataIngestedCommand)
 export class PublishDataIngestedHandler implements ICommandHandler<PublishDataIngestedCommand> {
-  constructor(private readonly publisher: IntegrationEventPublisher) {}
+  constructor(private readonly relay: EventLogRelay) {}
 
-  async execute(command: PublishDataIngestedCommand): Promise<void> {
-    await this.publisher.publish({
-      id: command.dataId,
-      partner_id: command.partnerId,
-      timestamp: command.timestamp,
-    });
+  async execute(): Promise<void> {
+    this.relay.wake();
   }
 }

@@ -1,0 +1,174 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EventLogRelay } from '../../application/ports/event-log.relay';
+import { IntegrationEventPublisher } from '../../application/ports/integration-event.publisher';
+import { PrometheusEventDeliveryMetrics } from '../metrics/prometheus-event-delivery.metrics';
+import { EventLogEntry, EventLogStore } from '../persistence/event-log.store';
+
+export interface EventLogRelayOptions {
+  pollIntervalMs: number;
+  leaseMs: number;
+}
+
+class PublishFailedError extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
+ * Delivers the event log to the publisher a page at a time, in log order, and moves the sink's cursor
+ * only after the publisher confirmed the page: a crash sends the page again, never skips it. The
+ * instance holding the sink's lease relays; the others retry the lease at every poll and take over
+ * once it expires unrenewed.
+ */
+@Injectable()
+export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  static readonly PAGE_ROWS = 1000;
+  static readonly PAGE_BYTES = 4 * 1024 * 1024;
+  static readonly FIRST_BACKOFF_MS = 100;
+  static readonly MAX_BACKOFF_MS = 5_000;
+
+  private readonly logger = new Logger(LeasedEventLogRelay.name);
+  private readonly owner = randomUUID();
+  private running?: Promise<void>;
+  private stopping = false;
+  private woken = false;
+  private interruptWait?: () => void;
+  private failuresInARow = 0;
+  private holdsLease = false;
+  private reportedDatabaseOutage = false;
+
+  constructor(
+    private readonly log: EventLogStore,
+    private readonly publisher: IntegrationEventPublisher,
+    private readonly metrics: PrometheusEventDeliveryMetrics,
+    private readonly options: EventLogRelayOptions,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = this.run();
+  }
+
+  /** Ignored while backing off: a broker that is away would otherwise be retried once per ingest. */
+  wake(): void {
+    this.woken = true;
+    if (this.failuresInARow === 0) this.interruptWait?.();
+  }
+
+  /** Lets the page in flight finish, then hands the lease over so that another instance goes on at once. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.interruptWait?.();
+    await this.running;
+    if (this.holdsLease) await this.log.release(this.publisher.sink, this.owner).catch(() => undefined);
+    this.leaseHeld(false);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      let wait = this.options.pollIntervalMs;
+      try {
+        if (await this.deliverPage()) wait = 0;
+        this.recovered();
+      } catch (error) {
+        wait = this.failed(error);
+      }
+      await this.measureBacklog();
+      if (this.woken && this.failuresInARow === 0) wait = 0;
+      await this.pause(wait);
+    }
+  }
+
+  /** True when a page was delivered: more may wait. */
+  private async deliverPage(): Promise<boolean> {
+    const { sink } = this.publisher;
+    const delivered = await this.log.lease(sink, this.owner, this.options.leaseMs);
+    this.leaseHeld(delivered !== undefined);
+    let entries: EventLogEntry[] = [];
+    if (delivered !== undefined) {
+      entries = await this.log.entriesAfter(delivered, LeasedEventLogRelay.PAGE_ROWS, LeasedEventLogRelay.PAGE_BYTES);
+      if (entries.length > 0) {
+        await this.publishKeepingLease(entries);
+        const moved = await this.log.advance(
+          sink,
+          this.owner,
+          entries[entries.length - 1].position,
+          this.options.leaseMs,
+        );
+        this.leaseHeld(moved);
+        if (moved) this.metrics.eventsPublished(entries.length);
+      }
+    }
+    return entries.length > 0 && this.holdsLease;
+  }
+
+  private async measureBacklog(): Promise<void> {
+    try {
+      const { pending, oldestTimestamp } = await this.log.backlog(this.publisher.sink);
+      this.metrics.backlog(pending, oldestTimestamp);
+    } catch {
+      // The database is away: the pass that failed reports it.
+    }
+  }
+
+  private async publishKeepingLease(entries: EventLogEntry[]): Promise<void> {
+    const { sink } = this.publisher;
+    const renewal = setInterval(
+      () => void this.log.lease(sink, this.owner, this.options.leaseMs).catch(() => undefined),
+      this.options.leaseMs / 3,
+    );
+    try {
+      await this.publisher.publish(entries);
+    } catch (error) {
+      this.metrics.publishFailed();
+      throw new PublishFailedError(error);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** The publisher reports its sink's outages itself; the relay reports the database's, one line each way. */
+  private failed(error: unknown): number {
+    this.failuresInARow++;
+    if (!(error instanceof PublishFailedError) && !this.reportedDatabaseOutage) {
+      this.reportedDatabaseOutage = true;
+      this.logger.warn(`Event delivery paused: the event log cannot be read (${(error as Error).message})`);
+    }
+    return Math.min(
+      LeasedEventLogRelay.MAX_BACKOFF_MS,
+      LeasedEventLogRelay.FIRST_BACKOFF_MS * 2 ** (this.failuresInARow - 1),
+    );
+  }
+
+  private recovered(): void {
+    if (this.reportedDatabaseOutage) this.logger.log('Event delivery resumed: the event log can be read again');
+    this.reportedDatabaseOutage = false;
+    this.failuresInARow = 0;
+  }
+
+  private leaseHeld(held: boolean): void {
+    this.holdsLease = held;
+    this.metrics.relayingHere(held);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let immediate: NodeJS.Immediate | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        if (immediate !== undefined) clearImmediate(immediate);
+        this.interruptWait = undefined;
+        resolve();
+      };
+      if (ms === 0) immediate = setImmediate(done);
+      else timer = setTimeout(done, ms);
+      this.interruptWait = done;
+    });
+  }
+}
