@@ -25,7 +25,11 @@ describe('health', () => {
     expect(response.json()).toEqual(
       expect.objectContaining({
         status: 'ok',
-        info: { database: { status: 'up' }, database_writes: { status: 'up' } },
+        info: {
+          database: { status: 'up' },
+          database_writes: { status: 'up' },
+          event_delivery: { status: 'up', sink: 'in-process', sink_state: 'reachable' },
+        },
         error: {},
       }),
     );

@@ -361,7 +361,7 @@ describe('schema migrations', () => {
         return Number(n);
       }
 
-      it('stores payload as json (not jsonb), id as uuid, timestamp as timestamp with time zone', async () => {
+      it('stores payload as json (not jsonb), id as uuid, timestamp as timestamp with time zone, position as bigint', async () => {
         await new SchemaMigrator(await openDataSource()).migrate();
 
         const columns = await database.query<{ column_name: string; data_type: string }>(
@@ -374,6 +374,7 @@ describe('schema migrations', () => {
           partner_id: 'character varying',
           timestamp: 'timestamp with time zone',
           payload: 'json',
+          position: 'bigint',
         });
       });
 
@@ -453,8 +454,8 @@ describe('schema migrations', () => {
         expect(await session()).toEqual(before);
 
         // After a failed migration too: the reverted one's table is there already.
-        await database.execute('CREATE TABLE "storage_probe" ("id" integer)');
-        await expect(migrator.migrate()).rejects.toThrow(/storage_probe/);
+        await database.execute('CREATE TABLE "event_log_head" ("id" integer)');
+        await expect(migrator.migrate()).rejects.toThrow(/event_log_head/);
         expect(await session()).toEqual(before);
         expect(await advisoryLocks()).toBe(0);
       });

@@ -18,7 +18,11 @@ const INDICATORS_SCHEMA: SchemaObject = {
     properties: { status: { type: 'string' } },
     additionalProperties: true,
   },
-  example: { database: { status: 'up' }, database_writes: { status: 'up' } },
+  example: {
+    database: { status: 'up' },
+    database_writes: { status: 'up' },
+    event_delivery: { status: 'up', sink: 'nats-jetstream:INGESTION', sink_state: 'reachable' },
+  },
 };
 
 const READY_SCHEMA: SchemaObject = {
@@ -43,7 +47,10 @@ export function ApiReady(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiOperation({
       summary: 'Readiness',
-      description: 'Answers 200 when the database answers and takes writes, 503 otherwise.',
+      description:
+        'Answers 200 when the database answers and takes writes, 503 otherwise. `event_delivery` reports the ' +
+        'event sink (`sink_state`: reachable or unreachable) and is always up: records wait in the event log ' +
+        'while the broker is away.',
     }),
     ApiOkResponse({ description: 'The database answers and takes writes.', schema: READY_SCHEMA }),
     ApiProblemResponse(
