@@ -10,6 +10,12 @@
 //   BENCH_EXPORTS=4 BENCH_EXPORT_ROWS=100000: POST /ingest again on a fresh database, idle and
 //     then while that many full exports of that many rows stream to a fast reader (another
 //     process), on every server; 0 leaves the scenario out.
+//   BENCH_NATS=1 (default; 0 leaves it out): POST /ingest and batches on a fresh database without
+//     and with NATS_URL (a nats-server of the bench's own, JetStream in .bench/nats), back to back;
+//     the latency from each 201 to its message in JetStream under that load; and the relay's rate
+//     when it catches up on a backlog of BENCH_BACKLOG_ROWS (100000) records.
+//   BENCH_BASELINE=<a built checkout>: its dist/main.js is measured beside the service in the NATS
+//     scenario (without NATS_URL), e.g. the commit before a change.
 //
 // Each server gets a fresh SQLite file under .bench/. Rates are requests/s (mean of
 // autocannon's per-second samples); latencies in ms.
@@ -33,6 +39,12 @@ const EXPORTS = Number(process.env.BENCH_EXPORTS ?? 4);
 const EXPORT_ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 100000);
 const EXPORT_PARTNER = 'export';
 const PG_BENCH_DB = 'ingestion_bench';
+const NATS = process.env.BENCH_NATS !== '0';
+const NATS_SERVER = process.env.BENCH_NATS_SERVER ?? '/usr/sbin/nats-server';
+const NATS_PORT = 4333;
+const NATS_URL = `nats://127.0.0.1:${NATS_PORT}`;
+const BACKLOG_ROWS = Number(process.env.BENCH_BACKLOG_ROWS ?? 100000);
+const BASELINE = process.env.BENCH_BASELINE;
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
 function prepareAnchor() {
@@ -75,13 +87,13 @@ function startLimit(dbFile) {
 }
 
 /** The built service (`dist/main.js`) on a database URL: `service` on port 5002, `service-pg` on 5004. */
-function startService(name, databaseUrl, logLevel) {
+function startService(name, databaseUrl, logLevel, env = {}, main = 'dist/main.js') {
   const port = name === 'service-pg' ? 5004 : 5002;
   return start(
     name,
     process.execPath,
-    ['dist/main.js'],
-    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel },
+    [main],
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel, NATS_URL: '', ...env },
     port,
   );
 }
@@ -328,6 +340,189 @@ async function listAll(server) {
   return row;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startNatsServer() {
+  const { connect } = require('nats');
+  const store = path.join(WORK, 'nats');
+  fs.rmSync(store, { recursive: true, force: true });
+  const log = fs.openSync(path.join(WORK, 'nats-server.log'), 'w');
+  const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(NATS_PORT), '-sd', store], {
+    stdio: ['ignore', log, log],
+  });
+  for (const deadline = Date.now() + 10000; ; await sleep(100)) {
+    try {
+      await (await connect({ servers: NATS_URL })).close();
+      break;
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start: ${error}`);
+    }
+  }
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+  };
+}
+
+async function streamMessages(nc, stream) {
+  try {
+    return (await (await nc.jetstreamManager()).streams.info(stream)).state.messages;
+  } catch {
+    return 0;
+  }
+}
+
+/** Seconds from `since` until the stream holds `count` messages. */
+async function waitForStream(nc, stream, count, since = Date.now(), timeoutMs = 600000) {
+  while ((await streamMessages(nc, stream)) < count) {
+    if (Date.now() - since > timeoutMs)
+      throw new Error(`${stream}: fewer than ${count} messages after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  return (Date.now() - since) / 1000;
+}
+
+function sqliteRows(file) {
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT COUNT(*) AS n FROM ingested_data').get().n;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Alongside a load: one POST /ingest of partner `probe` every 20 ms, and the time from its 201 to
+ * its message on a subscription to the partner's subject (the server routes a JetStream publish to
+ * subscribers as it stores it).
+ */
+function startLatencyProbe(server, nc) {
+  const answered = new Map();
+  const arrived = new Map();
+  const subscription = nc.subscribe('ingestion.data-ingested.probe', {
+    callback: (error, message) => {
+      if (!error) arrived.set(message.headers?.get('Nats-Msg-Id'), performance.now());
+    },
+  });
+  let running = true;
+  const probing = (async () => {
+    while (running) {
+      const response = await fetch(`${server.url}/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ partner_id: 'probe', payload: PAYLOAD }),
+      });
+      const at = performance.now();
+      if (response.status === 201) answered.set((await response.json()).id, at);
+      await sleep(20);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await probing;
+      await sleep(1000);
+      subscription.unsubscribe();
+      const latencies = [...answered]
+        .filter(([id]) => arrived.has(id))
+        .map(([id, at]) => arrived.get(id) - at)
+        .sort((a, b) => a - b);
+      const at = (q) => +latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(1);
+      return { probes: answered.size, delivered: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+    },
+  };
+}
+
+/**
+ * The service without and with NATS_URL on fresh databases, back to back: POST /ingest (with the
+ * latency probe when NATS is on) and batches; then the relay catching up on a backlog.
+ */
+async function natsScenario() {
+  const { connect } = require('nats');
+  const broker = await startNatsServer();
+  const nc = await connect({ servers: NATS_URL });
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+  const batchLoad = {
+    path: '/ingest/batch',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      records: Array.from({ length: BATCH_SIZE }, (_, i) => ({ partner_id: `p${i % 10}`, payload: PAYLOAD })),
+    }),
+    connections: BATCH_CONNECTIONS,
+  };
+  const variants = [
+    ['service', {}],
+    ['service-nats', { NATS_URL, NATS_STREAM: 'BENCH' }],
+  ];
+  if (BASELINE) variants.unshift(['baseline', {}, path.join(path.resolve(BASELINE), 'dist/main.js')]);
+  const results = { variants: [] };
+  try {
+    for (const [name, env, main] of variants) {
+      const file = freshDb(path.join(WORK, `${name}-delivery.sqlite`));
+      const server = await startService(name, `sqlite:${file}`, logLevel, env, main);
+      try {
+        const probe = env.NATS_URL ? startLatencyProbe(server, nc) : undefined;
+        const single = await measure(server, 'POST /ingest', INGEST_LOAD);
+        const latency = probe ? await probe.stop() : undefined;
+        const batch = await measure(server, 'POST /ingest/batch', batchLoad);
+        const finished = Date.now();
+        const delivered = env.NATS_URL ? await waitForStream(nc, 'BENCH', sqliteRows(file), finished) : undefined;
+        const variant = { name, single, batch, latency, deliveredSecondsAfterLoad: delivered };
+        if (latency) console.log(JSON.stringify({ server: name, latency, deliveredSecondsAfterLoad: delivered }));
+        results.variants.push(variant);
+      } finally {
+        await stop(server);
+      }
+    }
+    await (await nc.jetstreamManager()).streams.delete('BENCH');
+
+    const file = freshDb(path.join(WORK, 'backlog.sqlite'));
+    await stop(await startService('service', `sqlite:${file}`, 'warn'));
+    seedRows(file, BACKLOG_ROWS);
+    const started = Date.now();
+    const server = await startService('service-nats', `sqlite:${file}`, 'warn', { NATS_URL, NATS_STREAM: 'BACKLOG' });
+    try {
+      const seconds = await waitForStream(nc, 'BACKLOG', BACKLOG_ROWS, started);
+      results.backlog = { rows: BACKLOG_ROWS, seconds, perSecond: Math.round(BACKLOG_ROWS / seconds) };
+      console.log(JSON.stringify({ server: 'service-nats', backlog: results.backlog }));
+    } finally {
+      await stop(server);
+    }
+  } finally {
+    await nc.close();
+    await broker.stop();
+  }
+  return results;
+}
+
+function reportNats({ variants, backlog }) {
+  const by = (name) => variants.find((variant) => variant.name === name);
+  const plain = by('service');
+  const nats = by('service-nats');
+  const baseline = by('baseline');
+  const records = (variant, route) =>
+    route === 'single' ? variant.single.exactRps : variant.batch.exactRps * BATCH_SIZE;
+  console.log('\nDelivery to NATS JetStream (SQLite, fresh databases, back to back; records/s)');
+  for (const route of ['single', 'batch']) {
+    const label = route === 'single' ? 'POST /ingest' : `POST /ingest/batch (${BATCH_SIZE})`;
+    let line = `${label.padEnd(26)} without NATS ${Math.round(records(plain, route))} | with NATS ${Math.round(records(nats, route))} | ratio ${(records(nats, route) / records(plain, route)).toFixed(2)}`;
+    if (baseline)
+      line += ` | baseline ${Math.round(records(baseline, route))}, without NATS / baseline ${(records(plain, route) / records(baseline, route)).toFixed(2)}`;
+    console.log(line);
+  }
+  const { latency } = nats;
+  console.log(
+    `201 → message in JetStream under POST load: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${latency.delivered} of ${latency.probes} probes); backlog delivered ${nats.deliveredSecondsAfterLoad.toFixed(1)} s after the loads`,
+  );
+  console.log(
+    `Relay catching up on ${backlog.rows} records: ${backlog.seconds.toFixed(1)} s from start = ${backlog.perSecond} messages/s`,
+  );
+}
+
 async function main() {
   prepareAnchor();
   const limitDb = freshDb(path.join(WORK, 'limit.db'));
@@ -409,6 +604,7 @@ async function main() {
   }
 
   const exportRows = EXPORTS > 0 && EXPORT_ROWS > 0 ? await exportScenario() : [];
+  const delivery = NATS ? await natsScenario() : undefined;
 
   console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
@@ -445,10 +641,19 @@ async function main() {
       );
     }
   }
+  if (delivery) reportNats(delivery);
   fs.writeFileSync(
     path.join(WORK, 'results.json'),
     JSON.stringify(
-      { when: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, rows, listRows, exportRows },
+      {
+        when: new Date().toISOString(),
+        connections: CONNECTIONS,
+        duration: DURATION,
+        rows,
+        listRows,
+        exportRows,
+        delivery,
+      },
       null,
       2,
     ),

@@ -88,6 +88,8 @@ describe('DataIngested', () => {
   });
 
   it('is not raised for a rejected request', async () => {
+    // The relay may still be delivering the records of the tests before: only records stored before count.
+    const stored = new Set((await get(context.app, '/ingest/all')).json<Receipt[]>().map((record) => record.id));
     const { events, subscription } = recordPublished(context.app);
     const handle = jest.spyOn(context.app.get(LogDataIngestedHandler), 'handle');
     try {
@@ -96,9 +98,9 @@ describe('DataIngested', () => {
       expect((await ingest(context.app, { partner_id: 'acme', payload: { x: 'y'.repeat(262_144) } })).statusCode).toBe(
         413,
       );
-      await settle(50);
+      await new Promise((resolve) => setTimeout(resolve, 200));
 
-      expect(events).toEqual([]);
+      expect(events.filter((event) => !stored.has(event.id))).toEqual([]);
       expect(handle).not.toHaveBeenCalled();
     } finally {
       subscription.unsubscribe();

@@ -29,7 +29,7 @@ describe('an integration event publisher that fails', () => {
       expect(publish).toHaveBeenCalled();
       expect((await get(context.app, `/ingest/${first.id}`)).statusCode).toBe(200);
       expect((await get(context.app, '/health/ready')).statusCode).toBe(200);
-      expect(await metricValue(context.app, 'event_log_pending')).toBeGreaterThanOrEqual(1);
+      await waitFor(async () => (await metricValue(context.app, 'event_log_pending')) >= 1, 'a pending entry');
 
       publish.mockRestore();
       const delivered: string[] = [];

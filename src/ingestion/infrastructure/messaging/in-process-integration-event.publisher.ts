@@ -1,11 +1,11 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { DataIngestedIntegrationEvent } from '../../application/ports/data-ingested.integration-event';
 import { DeliveryState, IntegrationEventPublisher } from '../../application/ports/integration-event.publisher';
 
-/** Without NATS_URL: an in-process hub that in-process consumers subscribe to. */
+/** Without NATS_URL: an in-process hub that in-process consumers subscribe to. It completes after the relay stopped. */
 @Injectable()
-export class InProcessIntegrationEventPublisher extends IntegrationEventPublisher implements OnModuleDestroy {
+export class InProcessIntegrationEventPublisher extends IntegrationEventPublisher implements OnApplicationShutdown {
   readonly sink = 'in-process';
   private readonly hub = new Subject<DataIngestedIntegrationEvent>();
 
@@ -19,7 +19,7 @@ export class InProcessIntegrationEventPublisher extends IntegrationEventPublishe
     return { sink: this.sink, reachable: true };
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.hub.complete();
   }
 }

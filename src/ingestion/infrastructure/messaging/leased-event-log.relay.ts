@@ -28,6 +28,9 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   static readonly PAGE_BYTES = 4 * 1024 * 1024;
   static readonly FIRST_BACKOFF_MS = 100;
   static readonly MAX_BACKOFF_MS = 5_000;
+  /** After a wake-up, a moment for more records to join the page: fewer, larger pages under load. */
+  static readonly LINGER_MS = 5;
+  static readonly BACKLOG_METRICS_INTERVAL_MS = 250;
 
   private readonly logger = new Logger(LeasedEventLogRelay.name);
   private readonly owner = randomUUID();
@@ -37,6 +40,9 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   private interruptWait?: () => void;
   private failuresInARow = 0;
   private holdsLease = false;
+  private leaseRenewedAt = 0;
+  private delivered = 0;
+  private backlogMeasuredAt = 0;
   private reportedDatabaseOutage = false;
 
   constructor(
@@ -78,35 +84,44 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
         wait = this.failed(error);
       }
       await this.measureBacklog();
-      if (this.woken && this.failuresInARow === 0) wait = 0;
-      await this.pause(wait);
+      const lingering = this.woken && this.failuresInARow === 0 && wait > LeasedEventLogRelay.LINGER_MS;
+      await this.pause(lingering ? LeasedEventLogRelay.LINGER_MS : wait, !lingering);
     }
   }
 
-  /** True when a page was delivered: more may wait. */
+  /** True when a full page was delivered: more may wait. */
   private async deliverPage(): Promise<boolean> {
-    const { sink } = this.publisher;
-    const delivered = await this.log.lease(sink, this.owner, this.options.leaseMs);
+    if (!(await this.keepLease())) return false;
+    const entries = await this.log.entriesAfter(
+      this.delivered,
+      LeasedEventLogRelay.PAGE_ROWS,
+      LeasedEventLogRelay.PAGE_BYTES,
+    );
+    if (entries.length === 0) return false;
+    await this.publishKeepingLease(entries);
+    const last = entries[entries.length - 1].position;
+    const moved = await this.log.advance(this.publisher.sink, this.owner, last, this.options.leaseMs);
+    this.leaseHeld(moved);
+    if (!moved) return false;
+    this.delivered = last;
+    this.metrics.eventsPublished(entries.length);
+    return (
+      entries.length === LeasedEventLogRelay.PAGE_ROWS || payloadBytes(entries) >= LeasedEventLogRelay.PAGE_BYTES / 2
+    );
+  }
+
+  /** Only the holder moves the cursor, so while the lease is held the cursor read with it stays true. */
+  private async keepLease(): Promise<boolean> {
+    if (this.holdsLease && Date.now() - this.leaseRenewedAt < this.options.leaseMs / 3) return true;
+    const delivered = await this.log.lease(this.publisher.sink, this.owner, this.options.leaseMs);
     this.leaseHeld(delivered !== undefined);
-    let entries: EventLogEntry[] = [];
-    if (delivered !== undefined) {
-      entries = await this.log.entriesAfter(delivered, LeasedEventLogRelay.PAGE_ROWS, LeasedEventLogRelay.PAGE_BYTES);
-      if (entries.length > 0) {
-        await this.publishKeepingLease(entries);
-        const moved = await this.log.advance(
-          sink,
-          this.owner,
-          entries[entries.length - 1].position,
-          this.options.leaseMs,
-        );
-        this.leaseHeld(moved);
-        if (moved) this.metrics.eventsPublished(entries.length);
-      }
-    }
-    return entries.length > 0 && this.holdsLease;
+    if (delivered !== undefined) this.delivered = delivered;
+    return this.holdsLease;
   }
 
   private async measureBacklog(): Promise<void> {
+    if (Date.now() - this.backlogMeasuredAt < LeasedEventLogRelay.BACKLOG_METRICS_INTERVAL_MS) return;
+    this.backlogMeasuredAt = Date.now();
     try {
       const { pending, oldestTimestamp } = await this.log.backlog(this.publisher.sink);
       this.metrics.backlog(pending, oldestTimestamp);
@@ -117,10 +132,12 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
 
   private async publishKeepingLease(entries: EventLogEntry[]): Promise<void> {
     const { sink } = this.publisher;
-    const renewal = setInterval(
-      () => void this.log.lease(sink, this.owner, this.options.leaseMs).catch(() => undefined),
-      this.options.leaseMs / 3,
-    );
+    const renew = async () => {
+      if ((await this.log.lease(sink, this.owner, this.options.leaseMs)) !== undefined) {
+        this.leaseRenewedAt = Date.now();
+      }
+    };
+    const renewal = setInterval(() => void renew().catch(() => undefined), this.options.leaseMs / 3);
     try {
       await this.publisher.publish(entries);
     } catch (error) {
@@ -138,10 +155,9 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
       this.reportedDatabaseOutage = true;
       this.logger.warn(`Event delivery paused: the event log cannot be read (${(error as Error).message})`);
     }
-    return Math.min(
-      LeasedEventLogRelay.MAX_BACKOFF_MS,
-      LeasedEventLogRelay.FIRST_BACKOFF_MS * 2 ** (this.failuresInARow - 1),
-    );
+    // Each retry renews the lease, so that an outage of the sink does not move it between instances.
+    const longest = Math.min(LeasedEventLogRelay.MAX_BACKOFF_MS, this.options.leaseMs / 3);
+    return Math.min(longest, LeasedEventLogRelay.FIRST_BACKOFF_MS * 2 ** (this.failuresInARow - 1));
   }
 
   private recovered(): void {
@@ -152,10 +168,15 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
 
   private leaseHeld(held: boolean): void {
     this.holdsLease = held;
+    if (held) this.leaseRenewedAt = Date.now();
     this.metrics.relayingHere(held);
   }
 
-  private pause(ms: number): Promise<void> {
+  /**
+   * A wake-up turns a poll's wait into a linger, and leaves a linger as it is: under load, a page per ingest would
+   * cost a write per ingest.
+   */
+  private pause(ms: number, wakeable: boolean): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -168,7 +189,17 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
       };
       if (ms === 0) immediate = setImmediate(done);
       else timer = setTimeout(done, ms);
-      this.interruptWait = done;
+      this.interruptWait = wakeable
+        ? () => {
+            this.interruptWait = undefined;
+            clearTimeout(timer);
+            timer = setTimeout(done, LeasedEventLogRelay.LINGER_MS);
+          }
+        : undefined;
     });
   }
+}
+
+function payloadBytes(entries: readonly EventLogEntry[]): number {
+  return entries.reduce((bytes, entry) => bytes + entry.payloadJson.length, 0);
 }
