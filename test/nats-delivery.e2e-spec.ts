@@ -1,9 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
-import { countRows, TEST_DATABASE_KIND } from './support/database';
+import { countRows, insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
 import { get, ingest, ingestBatch, nextLink, Receipt, waitFor } from './support/http';
-import { MACHINE_NATS_URL, readStream, startNatsServer, TestNatsServer, waitForStreamMessages } from './support/nats';
+import {
+  MACHINE_NATS_URL,
+  readStream,
+  startNatsServer,
+  streamMessageCount,
+  TestNatsServer,
+  waitForStreamMessages,
+} from './support/nats';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
 
@@ -234,5 +241,58 @@ describe(`a service killed before it published (${TEST_DATABASE_KIND})`, () => {
     const messages = await readStream(broker.url, stream);
     expect(messages.map((message) => message.msgId)).toEqual(ids);
     expect(await countRows(database)).toBe(50);
+  });
+});
+
+describe(`a service stopped (SIGTERM) while it catches up on a backlog (${TEST_DATABASE_KIND})`, () => {
+  const BACKLOG = 50_000;
+  let broker: TestNatsServer;
+  let database: TestDatabase;
+  const services: ServiceProcess[] = [];
+  const stream = uniqueStream();
+
+  beforeAll(async () => {
+    broker = await startNatsServer();
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    for (const service of services) service.child.kill('SIGKILL');
+    await Promise.all(services.map((service) => service.exited));
+    await database?.remove();
+    await broker?.remove();
+  });
+
+  const start = async () => {
+    const port = await freePort();
+    const service = startService({
+      ...natsSettings(broker.url, stream),
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      SHUTDOWN_DELAY_MS: '0',
+    });
+    services.push(service);
+    await waitUntilReady(service);
+    return service;
+  };
+
+  it('exits 0 after the page in flight, and the next instance publishes the rest: each record once, in log order', async () => {
+    const first = await start();
+    const rows = seedRows(BACKLOG, (n) => `backlog-${n % 5}`, new Date());
+    await insertRows(database, rows);
+    while ((await streamMessageCount(broker.url, stream).catch(() => 0)) === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const publishedByFirst = await streamMessageCount(broker.url, stream);
+    expect(publishedByFirst).toBeLessThan(BACKLOG);
+
+    await start();
+    await waitForStreamMessages(broker.url, stream, BACKLOG, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const messages = await readStream(broker.url, stream);
+    expect(messages.map((message) => message.msgId)).toEqual(rows.map((row) => row.id));
   });
 });
