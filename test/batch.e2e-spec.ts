@@ -287,7 +287,7 @@ describe('POST /ingest/batch', () => {
         expect(await countRows(context.database)).toBe(before);
         expect((await get(context.app, `/ingest/partner/${partner}`)).json()).toEqual([]);
         await settle(20);
-        expect(events).toEqual([]);
+        expect(events.filter((event) => event.partner_id === partner)).toEqual([]);
       } finally {
         subscription.unsubscribe();
       }
@@ -479,7 +479,8 @@ describe('POST /ingest/batch', () => {
         ).toEqual([]);
         expect((await get(context.app, `/ingest/partner/${partner}`)).json()).toEqual([]);
         await settle(50);
-        expect(events).toEqual([]);
+        // Records of earlier tests may still be on their way: only this batch's partners count.
+        expect(events.filter((event) => [partner, boom].includes(event.partner_id))).toEqual([]);
 
         expect((await get(context.app, '/health/live')).statusCode).toBe(200);
         const next = await batchOk(context.app, batchOf(2, partner));

@@ -375,7 +375,7 @@ describe('Idempotency-Key', () => {
         expect(await partnerRows(context.database, partner)).toEqual([]);
         expect(await keyRows(context.database, key)).toEqual([]);
         await settle(50);
-        expect(events).toEqual([]);
+        expect(events.filter((event) => event.partner_id === partner)).toEqual([]);
 
         await removeFault();
         const created = await ingest(context.app, { partner_id: partner, payload: { n: 1 } }, withKey(key));
@@ -577,7 +577,8 @@ describe('Idempotency-Key', () => {
         expect(await partnerRows(context.database, boom)).toEqual([]);
         expect(await keyRows(context.database, key)).toEqual([]);
         await settle(50);
-        expect(events).toEqual([]);
+        // Records of earlier tests may still be on their way: only this batch's partners count.
+        expect(events.filter((event) => [partner, boom].includes(event.partner_id))).toEqual([]);
 
         await removeFault();
         const created = await ingestBatch(context.app, body, withKey(key));
@@ -592,9 +593,10 @@ describe('Idempotency-Key', () => {
         for (const [n, receipt] of receipts.entries()) {
           expect((await get(context.app, `/ingest/${receipt.id}`)).json()).toEqual({ ...receipt, payload: { n } });
         }
-        await waitFor(() => events.length >= 4, 'four events');
+        const mine = () => events.filter((event) => [partner, boom].includes(event.partner_id));
+        await waitFor(() => mine().length >= 4, 'four events');
         await settle(50);
-        expect([...events].sort((a, b) => a.id.localeCompare(b.id))).toEqual(receipts);
+        expect([...mine()].sort((a, b) => a.id.localeCompare(b.id))).toEqual(receipts);
         expect(await keyRows(context.database, key)).toHaveLength(1);
         expectReplayOf(await ingestBatch(context.app, body, withKey(key)), created);
       } finally {
