@@ -63,7 +63,7 @@ const SQLITE: EventLogSql = {
   advance: `UPDATE "event_log_relays" SET "delivered_position" = ?, "lease_expires_at" = ?
     WHERE "sink" = ? AND "owner" = ? RETURNING "sink"`,
   release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = ? AND "owner" = ? RETURNING "sink"`,
-  entries: entriesAfter('"seq"', 'length(CAST("payload" AS BLOB))', '?', '?', '?'),
+  entries: entriesAfter('"seq"', 'octet_length("payload")', '?', '?', '?'),
   backlog: `SELECT COALESCE(MAX("seq"), 0) - "relay"."delivered" AS "pending",
       (SELECT "timestamp" FROM "ingested_data" WHERE "seq" > "relay"."delivered" ORDER BY "seq" LIMIT 1) AS "oldest_timestamp"
     FROM "ingested_data",
