@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { TEST_DATABASE_KIND } from './support/database';
-import { get, ingest, nextLink, Receipt } from './support/http';
+import { ingest, logOrder, Receipt } from './support/http';
 import { startNatsServer, TestNatsServer, waitForStreamMessages } from './support/nats';
 import { createTestApp, createTestDatabase, TestDatabase } from './support/test-app';
 
@@ -52,17 +52,6 @@ function runConsumer(env: Record<string, string>, stopAfterLines?: number): Prom
       resolve({ code, signal, lines: lines(), stderr });
     });
   });
-}
-
-async function logOrder(app: NestFastifyApplication): Promise<Receipt[]> {
-  const records: Receipt[] = [];
-  let url: string | undefined = '/ingest/all?limit=1000';
-  while (url !== undefined) {
-    const page = await get(app, url);
-    records.push(...page.json<Receipt[]>());
-    url = nextLink(page);
-  }
-  return records;
 }
 
 const lineOf = (record: Receipt) => `${record.id} ${record.partner_id} ${record.timestamp}`;

@@ -1,26 +1,13 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataIngestedIntegrationEvent } from '../src/ingestion/application/ports/data-ingested.integration-event';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { LeasedEventLogRelay } from '../src/ingestion/infrastructure/messaging/leased-event-log.relay';
 import { insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
 import { PublishedEvents, recordPublished } from './support/events';
-import { get, ingest, ingestBatch, nextLink, Receipt, settle, waitFor } from './support/http';
+import { get, ingest, ingestBatch, logOrder, Receipt, settle, waitFor } from './support/http';
 import { metricValue } from './support/metrics';
 import { createTestApp, createTestDatabase, TestDatabase, useTestApp } from './support/test-app';
 
 jest.setTimeout(60_000);
-
-/** Every record in log order, as the lists page through it. */
-async function logOrder(app: NestFastifyApplication): Promise<Receipt[]> {
-  const records: Receipt[] = [];
-  let url: string | undefined = '/ingest/all?limit=1000';
-  while (url !== undefined) {
-    const page = await get(app, url);
-    records.push(...page.json<Receipt[]>());
-    url = nextLink(page);
-  }
-  return records;
-}
 
 const payloadOf = (n: number) => ({ n, text: `record ${n}`, nested: { unicode: 'ünï ✓ 🚀', big: 1e300 } });
 

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'nats';
 import { countRows, insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
-import { get, ingest, ingestBatch, nextLink, Receipt, waitFor } from './support/http';
+import { get, ingest, ingestBatch, logOrder, Receipt, waitFor } from './support/http';
 import {
   MACHINE_NATS_URL,
   readStream,
@@ -41,17 +41,6 @@ async function deleteStream(url: string, stream: string): Promise<void> {
   } finally {
     await connection.close();
   }
-}
-
-async function logOrder(app: NestFastifyApplication): Promise<Receipt[]> {
-  const records: Receipt[] = [];
-  let url: string | undefined = '/ingest/all?limit=1000';
-  while (url !== undefined) {
-    const page = await get(app, url);
-    records.push(...page.json<Receipt[]>());
-    url = nextLink(page);
-  }
-  return records;
 }
 
 const natsSettings = (url: string, stream: string) => ({

@@ -213,3 +213,15 @@ export function ingestBatchRaw(
 ): Promise<InjectResponse> {
   return postRaw(app, '/ingest/batch', text, headers);
 }
+
+/** Every record in log order, as a client pages through `GET /ingest/all`. */
+export async function logOrder(app: NestFastifyApplication): Promise<Receipt[]> {
+  const records: Receipt[] = [];
+  let url: string | undefined = '/ingest/all?limit=1000';
+  while (url !== undefined) {
+    const page = await get(app, url);
+    records.push(...page.json<Receipt[]>());
+    url = nextLink(page);
+  }
+  return records;
+}

@@ -3,10 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateEventLog1764662400000 implements MigrationInterface {
   name = 'CreateEventLog1764662400000';
 
-  /**
-   * The event log is the records' `seq`: SQLite has one writer at a time, so rowids follow commit
-   * order already. `event_log_relays` keeps each sink's delivery cursor and the relay's lease.
-   */
+  /** The log is `seq` (one writer at a time: rowids follow commit order); each sink's cursor and lease. */
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "event_log_relays" (
