@@ -56,8 +56,11 @@ describe(`the event log and its relay (${TEST_DATABASE_KIND})`, () => {
         const stored = await get(context.app, `/ingest/${record.id}`);
         expect(recordBody(record)).toBe(stored.body);
       }
-      expect(await metricValue(context.app, 'events_published_total')).toBe(log.length);
-      expect(await metricValue(context.app, 'event_log_pending')).toBe(0);
+      await waitFor(
+        async () => (await metricValue(context.app, 'events_published_total')) === log.length,
+        'the published count',
+      );
+      await waitFor(async () => (await metricValue(context.app, 'event_log_pending')) === 0, 'an empty backlog');
       expect(await metricValue(context.app, 'event_relay_active')).toBe(1);
     } finally {
       subscription.unsubscribe();
@@ -95,7 +98,7 @@ describe(`the event log and its relay (${TEST_DATABASE_KIND})`, () => {
       await settle(50);
       const log = await logOrder(context.app);
       expect(events.map((event) => event.id)).toEqual(log.slice(before.length).map((record) => record.id));
-      expect(await metricValue(context.app, 'event_log_pending')).toBe(0);
+      await waitFor(async () => (await metricValue(context.app, 'event_log_pending')) === 0, 'an empty backlog');
     } finally {
       subscription.unsubscribe();
     }

@@ -34,7 +34,10 @@ require.extensions['.ts'] = (module, filename) => {
   } catch {
     output = transpile(source, filename);
     fs.mkdirSync(CACHE, { recursive: true });
-    fs.writeFileSync(cached, output);
+    // Written aside and renamed: processes started together would otherwise read each other's half-written files.
+    const partial = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, output);
+    fs.renameSync(partial, cached);
   }
   module._compile(output, filename);
 };

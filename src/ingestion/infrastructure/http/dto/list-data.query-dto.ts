@@ -20,7 +20,9 @@ export class ListDataQueryDto {
   limit?: string;
 
   @ApiPropertyOptional({
-    description: 'Only records after the record with this id (the cursor); an unknown id is a 400.',
+    description:
+      'Only records after the record with this id in the event log (the cursor): polling with the last id seen ' +
+      'misses none, whichever instance wrote them; an unknown id is a 400.',
     format: 'uuid',
     pattern: DATA_ID_INPUT_PATTERN,
   })

@@ -129,7 +129,8 @@ function ApiListResponses(subject: string, path: string): MethodDecorator & Clas
     ApiExtraModels(DataSummarySchema),
     ApiOkResponse({
       description:
-        `${subject} in ingestion order (oldest first); \`[]\` when there are none. Without \`limit\` every matching ` +
+        `${subject} in ingestion order (oldest first), the order of the event log: commit order across instances, ` +
+        `id order on one; \`[]\` when there are none. Without \`limit\` every matching ` +
         'record is streamed from a database cursor, as fast as the client reads; a client that reads nothing for ' +
         'EXPORT_STALL_TIMEOUT_MS is cut off (the body ends without its last chunk). With ' +
         '`Accept: application/x-ndjson`, one JSON object a line.',

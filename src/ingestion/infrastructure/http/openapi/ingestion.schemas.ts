@@ -31,7 +31,8 @@ export const PAYLOAD_DESCRIPTION =
 @ApiSchema({ name: 'DataReceipt', description: 'A committed record, without its payload.' })
 export class DataReceiptSchema {
   @ApiProperty({
-    description: 'UUID version 7, lower case; ids sort in ingestion order and serve as the list cursor.',
+    description:
+      'UUID version 7, lower case; ids sort in ingestion order within an instance and serve as the list cursor.',
     format: 'uuid',
     pattern: DATA_ID_PATTERN,
     example: EXAMPLE_ID,
