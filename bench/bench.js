@@ -578,10 +578,7 @@ async function main() {
       [limitDb, 'limit'],
       [serviceDb, 'service'],
     ]) {
-      const Database = require('better-sqlite3');
-      const db = new Database(file);
-      const present = db.prepare('SELECT COUNT(*) AS n FROM ingested_data').get().n;
-      db.close();
+      const present = sqliteRows(file);
       if (present < LIST_ROWS) seedRows(file, LIST_ROWS - present);
       const server =
         name === 'limit' ? await startLimit(file) : await startService('service', `sqlite:${file}`, 'warn');

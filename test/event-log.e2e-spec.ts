@@ -1,5 +1,6 @@
 import type { DataIngestedIntegrationEvent } from '../src/ingestion/application/ports/data-ingested.integration-event';
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
+import { recordJson } from '../src/ingestion/infrastructure/http/record-json.serializer';
 import { LeasedEventLogRelay } from '../src/ingestion/infrastructure/messaging/leased-event-log.relay';
 import { insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
 import { PublishedEvents, recordPublished } from './support/events';
@@ -54,7 +55,7 @@ describe(`the event log and its relay (${TEST_DATABASE_KIND})`, () => {
       expect(records.map((record) => record.id)).toEqual(log.map((record) => record.id));
       for (const record of records.filter((_, index) => index % 37 === 0)) {
         const stored = await get(context.app, `/ingest/${record.id}`);
-        expect(recordBody(record)).toBe(stored.body);
+        expect(recordJson(record)).toBe(stored.body);
       }
       await waitFor(
         async () => (await metricValue(context.app, 'events_published_total')) === log.length,
@@ -166,7 +167,3 @@ describe(`the relay across restarts (${TEST_DATABASE_KIND})`, () => {
     }
   });
 });
-
-function recordBody(record: DataIngestedIntegrationEvent): string {
-  return `{"id":"${record.id}","partner_id":"${record.partnerId}","timestamp":"${record.timestamp}","payload":${record.payloadJson}}`;
-}

@@ -100,13 +100,11 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
       useFactory: (config: ConfigService<Environment, true>, inProcess: InProcessIntegrationEventPublisher) => {
         const servers = config.get('NATS_URL', { infer: true });
         if (servers === '') return inProcess;
-        const publisher = new NatsJetStreamIntegrationEventPublisher({
+        return new NatsJetStreamIntegrationEventPublisher({
           servers,
           stream: config.get('NATS_STREAM', { infer: true }),
           duplicateWindowS: config.get('NATS_DUPLICATE_WINDOW_S', { infer: true }),
         });
-        publisher.connect();
-        return publisher;
       },
     },
     {

@@ -5,7 +5,7 @@ import { Timestamp } from './timestamp.value-object';
 /** Which records a list asks for; every filter is optional and they combine with AND. */
 export interface DataListCriteria {
   partnerId?: PartnerId;
-  /** Only records ingested after this one (the keyset cursor). */
+  /** Only records after this one in the event log (the cursor). */
   after?: DataId;
   /** Inclusive lower bound on the timestamp. */
   since?: Timestamp;

@@ -11,7 +11,7 @@ export interface StoredDataSummary {
   payloadJson?: string;
 }
 
-/** Port to the records' storage: `save` resolves once the record is durably committed; lists are oldest first. */
+/** Port to the records' storage: `save` resolves once the record is durably committed; lists follow the event log. */
 export abstract class DataRepository {
   abstract save(data: IngestedData): Promise<void>;
 
@@ -25,9 +25,6 @@ export abstract class DataRepository {
   /** Throws `UnknownCursorError` when `criteria.after` names no record (as does `streamChunks`). */
   abstract findPage(criteria: DataListCriteria, limit: number): Promise<StoredDataSummary[]>;
 
-  /**
-   * Resolves once the cursor is checked and the snapshot fixed, or throws `ExportLimitReachedError`.
-   * The list holds database resources until its last chunk is read or its iterator's `return()` is called.
-   */
+  /** Resolves once the cursor is checked and the snapshot fixed; holds database resources until the last chunk or `return()`. */
   abstract streamChunks(criteria: DataListCriteria): Promise<AsyncIterable<StoredDataSummary[]>>;
 }

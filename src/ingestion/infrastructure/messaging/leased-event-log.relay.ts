@@ -131,13 +131,7 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   }
 
   private async publishKeepingLease(entries: EventLogEntry[]): Promise<void> {
-    const { sink } = this.publisher;
-    const renew = async () => {
-      if ((await this.log.lease(sink, this.owner, this.options.leaseMs)) !== undefined) {
-        this.leaseRenewedAt = Date.now();
-      }
-    };
-    const renewal = setInterval(() => void renew().catch(() => undefined), this.options.leaseMs / 3);
+    const renewal = setInterval(() => void this.keepLease().catch(() => undefined), this.options.leaseMs / 4);
     try {
       await this.publisher.publish(entries);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   connect,
   createInbox,
@@ -10,7 +10,6 @@ import {
   nanos,
   StorageType,
   StreamConfig,
-  Subscription,
 } from 'nats';
 import type { DataIngestedIntegrationEvent } from '../../application/ports/data-ingested.integration-event';
 import { DeliveryState, IntegrationEventPublisher } from '../../application/ports/integration-event.publisher';
@@ -24,7 +23,7 @@ export interface NatsJetStreamPublisherOptions {
   duplicateWindowS: number;
 }
 
-export const DATA_INGESTED_SUBJECT_PREFIX = 'ingestion.data-ingested';
+const DATA_INGESTED_SUBJECT_PREFIX = 'ingestion.data-ingested';
 const STREAM_SUBJECTS = [`${DATA_INGESTED_SUBJECT_PREFIX}.>`];
 const CONNECTION_NAME = 'ingestion-service';
 
@@ -38,7 +37,10 @@ const SHUTDOWN_CLOSE_MS = 1_000;
 const STREAM_NOT_FOUND = 10059;
 
 /** Delivery to NATS JetStream; see CONTRACT.md, "Delivery to NATS JetStream". */
-export class NatsJetStreamIntegrationEventPublisher extends IntegrationEventPublisher implements OnApplicationShutdown {
+export class NatsJetStreamIntegrationEventPublisher
+  extends IntegrationEventPublisher
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   readonly sink: string;
   private readonly logger = new Logger(NatsJetStreamIntegrationEventPublisher.name);
   private readonly servers: string[];
@@ -57,7 +59,7 @@ export class NatsJetStreamIntegrationEventPublisher extends IntegrationEventPubl
   private unreachableReason = 'not connected yet';
   private storageMismatchWarned = false;
 
-  private acknowledgements?: { connection: NatsConnection; prefix: string; subscription: Subscription };
+  private acknowledgements?: { connection: NatsConnection; prefix: string };
   private readonly pages = new Map<string, PageAcknowledgements>();
   private pageCount = 0;
 
@@ -75,6 +77,10 @@ export class NatsJetStreamIntegrationEventPublisher extends IntegrationEventPubl
    * promise neither settles nor can be cancelled, and it never says why it cannot connect; a loop of single
    * attempts can be stopped at shutdown and names the reason.
    */
+  onApplicationBootstrap(): void {
+    this.connect();
+  }
+
   connect(): void {
     if (this.connection !== undefined || this.connecting || this.shuttingDown) return;
     void this.attemptConnection();
@@ -269,13 +275,13 @@ export class NatsJetStreamIntegrationEventPublisher extends IntegrationEventPubl
   private acknowledgementPrefix(connection: NatsConnection): string {
     if (this.acknowledgements?.connection !== connection) {
       const prefix = createInbox();
-      const subscription = connection.subscribe(`${prefix}.*`, {
+      connection.subscribe(`${prefix}.*`, {
         callback: (error, message) => {
           if (error) for (const page of this.pages.values()) page.fail(error);
           else this.pages.get(message.subject)?.receive(message);
         },
       });
-      this.acknowledgements = { connection, prefix, subscription };
+      this.acknowledgements = { connection, prefix };
     }
     return this.acknowledgements.prefix;
   }

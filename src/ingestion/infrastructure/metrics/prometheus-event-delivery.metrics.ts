@@ -38,9 +38,9 @@ export class PrometheusEventDeliveryMetrics {
     });
   }
 
-  backlog(pending: number, oldestTimestamp: string | undefined, now = Date.now()): void {
+  backlog(pending: number, oldestTimestamp: string | undefined): void {
     this.pending.set(pending);
-    const age = pending > 0 && oldestTimestamp !== undefined ? (now - Date.parse(oldestTimestamp)) / 1000 : 0;
+    const age = pending > 0 && oldestTimestamp !== undefined ? (Date.now() - Date.parse(oldestTimestamp)) / 1000 : 0;
     this.oldestPendingAge.set(Math.max(0, age));
   }
 
