@@ -2,6 +2,7 @@ import type { DataIngestedIntegrationEvent } from '../src/ingestion/application/
 import { InProcessIntegrationEventPublisher } from '../src/ingestion/infrastructure/messaging/in-process-integration-event.publisher';
 import { recordJson } from '../src/ingestion/infrastructure/http/record-json.serializer';
 import { LeasedEventLogRelay } from '../src/ingestion/infrastructure/messaging/leased-event-log.relay';
+import { EventLogStore } from '../src/ingestion/infrastructure/persistence/event-log.store';
 import { insertRows, seedRows, TEST_DATABASE_KIND } from './support/database';
 import { PublishedEvents, recordPublished } from './support/events';
 import { get, ingest, ingestBatch, logOrder, Receipt, settle, waitFor } from './support/http';
@@ -165,5 +166,21 @@ describe(`the relay across restarts (${TEST_DATABASE_KIND})`, () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe(`the relay's cursor (${TEST_DATABASE_KIND})`, () => {
+  const context = useTestApp();
+
+  it('moves only for the lease holder: advance answers false to an instance that lost its lease', async () => {
+    const log = context.app.get(EventLogStore);
+    const sink = 'test-cursor';
+    expect(await log.lease(sink, 'holder', 60_000)).toBe(0);
+    expect(await log.lease(sink, 'other', 60_000)).toBeUndefined();
+
+    expect(await log.advance(sink, 'other', 5, 60_000)).toBe(false);
+    expect(await log.lease(sink, 'holder', 60_000)).toBe(0);
+    expect(await log.advance(sink, 'holder', 5, 60_000)).toBe(true);
+    expect(await log.lease(sink, 'holder', 60_000)).toBe(5);
   });
 });

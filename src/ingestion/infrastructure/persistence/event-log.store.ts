@@ -47,8 +47,11 @@ const POSTGRES_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'
 /** PostgreSQL: the lease runs on the database's clock, so instances on hosts with skewed clocks agree on it. */
 const POSTGRES: EventLogSql = {
   lease: leaseUpsert('$1', '$2', `${POSTGRES_NOW_MS} + $3`, POSTGRES_NOW_MS),
-  advance: `UPDATE "event_log_relays" SET "delivered_position" = $3, "lease_expires_at" = ${POSTGRES_NOW_MS} + $4
-    WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink"`,
+  // In a WITH: TypeORM gives a bare UPDATE's result on PostgreSQL as [rows, count], never an empty list.
+  advance: `WITH "advanced" AS (UPDATE "event_log_relays"
+      SET "delivered_position" = $3, "lease_expires_at" = ${POSTGRES_NOW_MS} + $4
+      WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink")
+    SELECT "sink" FROM "advanced"`,
   release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink"`,
   entries: entriesAfter('"position"', 'octet_length("payload"::text)', '$1', '$2', '$3'),
   backlog: `SELECT "head"."last_position" - COALESCE("relay"."delivered_position", 0) AS "pending",
