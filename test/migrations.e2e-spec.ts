@@ -23,8 +23,10 @@ const MIGRATIONS = [
   'CreateIdempotencyKeys1764489600000',
   'CreateStorageProbe1764576000000',
   'CreateEventLog1764662400000',
+  'CreateApiKeys1764835200000',
 ];
-const TABLES = ['event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe'];
+const TABLES = ['api_keys', 'event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe'];
+const EVENT_LOG = 'CreateEventLog1764662400000';
 /** The newest migration, and everything before it. */
 const NEWEST = MIGRATIONS[MIGRATIONS.length - 1];
 const BEFORE_NEWEST = MIGRATIONS.slice(0, -1);
@@ -242,7 +244,7 @@ describe('schema migrations', () => {
       expect(await migrator.status()).toEqual({ executed: BEFORE_NEWEST, pending: [NEWEST] });
       expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
       expect(await tableNames(database)).toEqual(expect.arrayContaining(['ingested_data', 'idempotency_keys']));
-      expect(await tableNames(database)).not.toContain('event_log_relays');
+      expect(await tableNames(database)).not.toContain('api_keys');
 
       expect(await migrator.migrate()).toEqual([NEWEST]);
       expect(await migrator.status()).toEqual({ executed: MIGRATIONS, pending: [] });
@@ -254,7 +256,8 @@ describe('schema migrations', () => {
       it('gives the records stored before the event log positions in id order, and the head the last one', async () => {
         const migrator = new SchemaMigrator(await openDataSource());
         await migrator.migrate();
-        await migrator.revertLast();
+        expect(await migrator.revertLast()).toBe(NEWEST);
+        expect(await migrator.revertLast()).toBe(EVENT_LOG);
         const ids = [
           '019ad3a1-7c2e-7b3d-8f4a-000000000003',
           '019ad3a1-7c2e-7b3d-8f4a-000000000001',
@@ -267,7 +270,7 @@ describe('schema migrations', () => {
           );
         }
 
-        expect(await migrator.migrate()).toEqual([NEWEST]);
+        expect(await migrator.migrate()).toEqual([EVENT_LOG, NEWEST]);
 
         const rows = await database.query<{ id: string; position: string }>(
           'SELECT "id", "position" FROM "ingested_data" ORDER BY "position"',
@@ -454,8 +457,8 @@ describe('schema migrations', () => {
         expect(await session()).toEqual(before);
 
         // After a failed migration too: the reverted one's table is there already.
-        await database.execute('CREATE TABLE "event_log_head" ("id" integer)');
-        await expect(migrator.migrate()).rejects.toThrow(/event_log_head/);
+        await database.execute('CREATE TABLE "api_keys" ("id" integer)');
+        await expect(migrator.migrate()).rejects.toThrow(/api_keys/);
         expect(await session()).toEqual(before);
         expect(await advisoryLocks()).toBe(0);
       });

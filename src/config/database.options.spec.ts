@@ -1,4 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import { ACCESS_POSTGRES_MIGRATIONS } from '../access/infrastructure/persistence/migrations/postgres';
+import { ACCESS_SQLITE_MIGRATIONS } from '../access/infrastructure/persistence/migrations/sqlite';
 import { POSTGRES_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/sqlite';
 import { POSTGRES_TYPE_PARSERS } from '../ingestion/infrastructure/persistence/postgres-type-parsers';
@@ -57,7 +59,7 @@ describe('dataSourceOptions', () => {
       const extra = options.extra as { statement_timeout?: number; types?: unknown };
       expect(extra.statement_timeout).toBe(1234);
       expect(extra.types).toBe(POSTGRES_TYPE_PARSERS);
-      expect(options.migrations).toBe(POSTGRES_MIGRATIONS);
+      expect(options.migrations).toEqual([...POSTGRES_MIGRATIONS, ...ACCESS_POSTGRES_MIGRATIONS]);
       expect(options.entities).toBe(ENTITIES);
     });
 
@@ -82,7 +84,7 @@ describe('dataSourceOptions', () => {
       const url = 'postgresql://ingestion@db.internal:5432/ingestion';
       const options = optionsFor({ DATABASE_URL: url });
       expect(options).toMatchObject({ type: 'postgres', url });
-      expect(options.migrations).toBe(POSTGRES_MIGRATIONS);
+      expect(options.migrations).toEqual([...POSTGRES_MIGRATIONS, ...ACCESS_POSTGRES_MIGRATIONS]);
     });
   });
 
@@ -98,7 +100,7 @@ describe('dataSourceOptions', () => {
         migrationsRun: false,
       });
       expect(isAbsolute(options.database as string)).toBe(true);
-      expect(options.migrations).toBe(SQLITE_MIGRATIONS);
+      expect(options.migrations).toEqual([...SQLITE_MIGRATIONS, ...ACCESS_SQLITE_MIGRATIONS]);
       expect(options.entities).toBe(ENTITIES);
       expect(options).not.toHaveProperty('url');
       expect(options).not.toHaveProperty('poolSize');

@@ -16,6 +16,8 @@ import {
 import { writeStorageProbe } from '../ingestion/infrastructure/persistence/database-writes.monitor';
 import { POSTGRES_TYPE_PARSERS } from '../ingestion/infrastructure/persistence/postgres-type-parsers';
 import { SchemaMigrator } from '../ingestion/infrastructure/persistence/schema-migrator';
+import { ACCESS_POSTGRES_MIGRATIONS } from '../access/infrastructure/persistence/migrations/postgres';
+import { ACCESS_SQLITE_MIGRATIONS } from '../access/infrastructure/persistence/migrations/sqlite';
 import type { Environment } from './environment';
 
 export const ENTITIES = [IngestedDataOrmEntity, IdempotencyKeyOrmEntity];
@@ -69,7 +71,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       ...common,
       type: 'postgres',
       url: settings.DATABASE_URL,
-      migrations: POSTGRES_MIGRATIONS,
+      migrations: [...POSTGRES_MIGRATIONS, ...ACCESS_POSTGRES_MIGRATIONS],
       poolSize: settings.DATABASE_POOL_SIZE,
       connectTimeoutMS: settings.DATABASE_CONNECT_TIMEOUT_MS,
       applicationName: 'ingestion-service',
@@ -83,7 +85,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     ...common,
     type: 'better-sqlite3',
     database: sqlitePath(settings.DATABASE_URL),
-    migrations: SQLITE_MIGRATIONS,
+    migrations: [...SQLITE_MIGRATIONS, ...ACCESS_SQLITE_MIGRATIONS],
     // With synchronous=NORMAL a committed row survives a process crash: the WAL is written before commit returns.
     enableWAL: true,
     timeout: settings.SQLITE_BUSY_TIMEOUT_MS,

@@ -190,6 +190,22 @@ export class Environment {
   @Min(500)
   @Max(60_000)
   EVENT_RELAY_LEASE_MS = 3_000;
+
+  /** Requests each API key may make per second on average (0: no limit); a batch counts as one. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_SECOND = 1_000;
+
+  /** Requests a key may make at once, within RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND seconds. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST = 2_000;
+
+  /** Where rate limit counters are shared by every instance (redis://host:port/db); empty: each instance counts alone. */
+  @Matches(/^$|^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be empty or redis://[user:password@]host:port[/db]' })
+  REDIS_URL = '';
 }
 
 function IsProxyTrust(): PropertyDecorator {

@@ -10,6 +10,8 @@ export interface LoggerSettings {
   level: LogLevelName;
   /** Human-readable coloured lines through pino-pretty instead of JSON (LOG_PRETTY=1). */
   pretty: boolean;
+  /** 1 (stdout) for the service; 2 (stderr) for a CLI whose stdout is its output. */
+  fd?: 1 | 2;
 }
 
 /**
@@ -21,21 +23,27 @@ export interface LoggerSettings {
  * everything is flushed on exit), so a log line costs a request microseconds. LOG_PRETTY=1
  * writes human-readable coloured lines instead (pino-pretty), for a terminal.
  */
-export function loggerOptions({ level, pretty }: LoggerSettings): Params {
+export function loggerOptions({ level, pretty, fd = 1 }: LoggerSettings): Params {
   return {
-    pinoHttp: [{ level, autoLogging: false }, pretty ? prettyDestination() : jsonDestination()],
+    pinoHttp: [{ level, autoLogging: false }, pretty ? prettyDestination(fd) : jsonDestination(fd)],
     forRoutes: [],
   };
 }
 
-function jsonDestination(): DestinationStream {
-  const destination = pino.destination({ sync: false, minLength: 4096 });
+function jsonDestination(fd: 1 | 2): DestinationStream {
+  const destination = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   setInterval(() => destination.flush(), LOG_FLUSH_INTERVAL_MS).unref();
   return destination;
 }
 
-function prettyDestination(): DestinationStream {
-  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+function prettyDestination(fd: 1 | 2): DestinationStream {
+  return pinoPretty({
+    destination: fd,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+  });
 }
 
 /**
@@ -44,3 +52,8 @@ function prettyDestination(): DestinationStream {
  * process exits right after.
  */
 export const startupLogger = pino({ level: 'info' }, pino.destination({ sync: true }));
+
+/** The same on stderr, for a CLI whose stdout is its output. */
+export function startupLoggerOn(fd: 1 | 2): pino.Logger {
+  return fd === 1 ? startupLogger : pino({ level: 'info' }, pino.destination({ dest: 2, sync: true }));
+}

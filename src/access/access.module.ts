@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { Environment } from '../config/environment';
+import { ApiKeysModule } from './api-keys.module';
+import { AccessRefusalAudit } from './application/access-refusal.audit';
+import { ApiKeyAuthenticator } from './application/api-key.authenticator';
+import { OpenAccessWarning } from './application/open-access.warning';
+import { AccessMetrics } from './application/ports/access.metrics';
+import { ApiKeyGuard } from './infrastructure/http/api-key.guard';
+import { RateLimitGuard } from './infrastructure/http/rate-limit.guard';
+import { PrometheusAccessMetrics } from './infrastructure/metrics/prometheus-access.metrics';
+import { FixedWindowThrottlerStorage } from './infrastructure/rate-limit/fixed-window-throttler.storage';
+import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throttler.storage';
+
+/**
+ * Access control over HTTP: API keys authenticate requests (ApiKeyGuard), each key is rate
+ * limited (RateLimitGuard), refusals are audited. Routes opt in with both guards.
+ */
+@Module({
+  imports: [
+    ApiKeysModule,
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => {
+        const perSecond = config.get('RATE_LIMIT_PER_SECOND', { infer: true });
+        const burst = config.get('RATE_LIMIT_BURST', { infer: true });
+        const redisUrl = config.get('REDIS_URL', { infer: true });
+        const local = new FixedWindowThrottlerStorage();
+        return {
+          // A window of burst / rate seconds admits `burst` requests at once and `rate` per second on average.
+          throttlers: [
+            { name: 'default', limit: burst, ttl: perSecond === 0 ? 1 : Math.ceil((1000 * burst) / perSecond) },
+          ],
+          skipIf: () => perSecond === 0,
+          storage: redisUrl === '' ? local : new SharedThrottlerStorage(redisUrl, local),
+        };
+      },
+    }),
+  ],
+  providers: [
+    ApiKeyAuthenticator,
+    AccessRefusalAudit,
+    { provide: AccessMetrics, useClass: PrometheusAccessMetrics },
+    OpenAccessWarning,
+    ApiKeyGuard,
+    RateLimitGuard,
+  ],
+  exports: [ApiKeyAuthenticator, AccessRefusalAudit, ApiKeyGuard, RateLimitGuard],
+})
+export class AccessModule {}

@@ -1,0 +1,122 @@
+import { InMemoryApiKeyRepository } from '../../../test/fakes/in-memory-api-key.repository';
+import { UnauthenticatedError } from '../domain/access.errors';
+import { ApiKey } from '../domain/api-key.entity';
+import { Principal } from '../domain/principal.value-object';
+import { ApiKeyAuthenticator, KEY_CACHE_TTL_MS } from './api-key.authenticator';
+
+describe('ApiKeyAuthenticator', () => {
+  let keys: InMemoryApiKeyRepository;
+  let authenticator: ApiKeyAuthenticator;
+  let now: number;
+
+  beforeEach(() => {
+    now = Date.parse('2026-12-01T10:00:00.000Z');
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    keys = new InMemoryApiKeyRepository();
+    authenticator = new ApiKeyAuthenticator(keys);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  async function issue(partnerId: string | null): Promise<string> {
+    const scope =
+      partnerId === null ? ({ admin: true, partnerId: null } as const) : ({ admin: false, partnerId } as const);
+    const { key, secret } = ApiKey.issue(scope, null, new Date(now));
+    await keys.add(key);
+    return secret.value;
+  }
+
+  const refusal = (authorization: string | undefined) =>
+    authenticator.authenticate(authorization).then(
+      () => 'accepted',
+      (error: UnauthenticatedError) => error.reason,
+    );
+
+  it('is open while no key was ever created, whatever the header, and asks again after the cache time', async () => {
+    expect(await authenticator.authenticate(undefined)).toBe(Principal.open());
+    expect(await authenticator.authenticate('Bearer nonsense')).toBe(Principal.open());
+    expect(keys.existenceChecks).toBe(1);
+
+    await issue('acme');
+    expect(await authenticator.authenticate(undefined)).toBe(Principal.open());
+    now += KEY_CACHE_TTL_MS;
+    expect(await refusal(undefined)).toBe('missing_key');
+    expect(keys.existenceChecks).toBe(2);
+  });
+
+  it('once on, stays on without asking again, also when every key is revoked', async () => {
+    const secret = await issue('acme');
+    await authenticator.authenticate(`Bearer ${secret}`);
+    const [key] = await keys.list();
+    await keys.revoke(key.id, new Date(now));
+    now += 60_000;
+    expect(await refusal(`Bearer ${secret}`)).toBe('revoked_key');
+    expect(await refusal(undefined)).toBe('missing_key');
+    expect(keys.existenceChecks).toBe(1);
+  });
+
+  it('names why it refuses: no Bearer credentials, a text that is no key of ours, an unknown key', async () => {
+    await issue('acme');
+    expect(await refusal(undefined)).toBe('missing_key');
+    expect(await refusal('')).toBe('missing_key');
+    expect(await refusal('Basic YWNtZTpzZWNyZXQ=')).toBe('missing_key');
+    expect(await refusal('Bearer')).toBe('missing_key');
+    expect(await refusal('Bearer a b')).toBe('missing_key');
+    expect(await refusal('Bearer sk_live_123')).toBe('malformed_key');
+    expect(await refusal(`Bearer ik_${'A'.repeat(43)}`)).toBe('unknown_key');
+  });
+
+  it("resolves a key to its scope's principal", async () => {
+    const partner = await issue('acme');
+    const admin = await issue(null);
+    const principal = await authenticator.authenticate(`Bearer ${partner}`);
+    expect([principal.partnerId, principal.admin, principal.keyId]).toEqual(['acme', false, expect.any(String)]);
+    expect((await authenticator.authenticate(`bearer   ${admin}`)).admin).toBe(true);
+  });
+
+  it('caches a lookup, found or not, for KEY_CACHE_TTL_MS; concurrent ones share one query', async () => {
+    const secret = await issue('acme');
+    await Promise.all(Array.from({ length: 10 }, () => authenticator.authenticate(`Bearer ${secret}`)));
+    expect(keys.secretLookups).toBe(1);
+    const unknown = `Bearer ik_${'C'.repeat(43)}`;
+    await refusal(unknown);
+    await refusal(unknown);
+    expect(keys.secretLookups).toBe(2);
+
+    now += KEY_CACHE_TTL_MS - 1;
+    await authenticator.authenticate(`Bearer ${secret}`);
+    expect(keys.secretLookups).toBe(2);
+    now += 1;
+    await authenticator.authenticate(`Bearer ${secret}`);
+    expect(keys.secretLookups).toBe(3);
+  });
+
+  it('refuses a revoked key once its cached lookup expires (within 1 second)', async () => {
+    const secret = await issue('acme');
+    await authenticator.authenticate(`Bearer ${secret}`);
+    const [key] = await keys.list();
+    await keys.revoke(key.id, new Date(now));
+    now += KEY_CACHE_TTL_MS;
+    expect(KEY_CACHE_TTL_MS).toBeLessThan(1_000);
+    expect(await refusal(`Bearer ${secret}`)).toBe('revoked_key');
+  });
+
+  it('does not cache a failed lookup', async () => {
+    const secret = await issue('acme');
+    const failure = new Error('database down');
+    jest.spyOn(keys, 'findBySecretHash').mockRejectedValueOnce(failure);
+    await expect(authenticator.authenticate(`Bearer ${secret}`)).rejects.toBe(failure);
+    expect((await authenticator.authenticate(`Bearer ${secret}`)).partnerId).toBe('acme');
+  });
+
+  it('records a key’s use at most once a minute', async () => {
+    const secret = await issue('acme');
+    for (let n = 0; n < 5; n++) await authenticator.authenticate(`Bearer ${secret}`);
+    now += 59_999;
+    await authenticator.authenticate(`Bearer ${secret}`);
+    expect(keys.uses.length).toBe(1);
+    now += 1;
+    await authenticator.authenticate(`Bearer ${secret}`);
+    expect(keys.uses.length).toBe(2);
+  });
+});

@@ -1,0 +1,4 @@
+import { CreateApiKeys1764835200000 } from './1764835200000-create-api-keys';
+
+/** The access context's PostgreSQL tables, oldest first (same names as the SQLite ones); after the ingestion ones. */
+export const ACCESS_POSTGRES_MIGRATIONS = [CreateApiKeys1764835200000];

@@ -1,0 +1,4 @@
+import { CreateApiKeys1764835200000 } from './1764835200000-create-api-keys';
+
+/** The access context's SQLite tables, oldest first; they come after the ingestion ones. */
+export const ACCESS_SQLITE_MIGRATIONS = [CreateApiKeys1764835200000];
