@@ -29,6 +29,7 @@ describe('health', () => {
           database: { status: 'up' },
           database_writes: { status: 'up' },
           event_delivery: { status: 'up', sink: 'in-process', sink_state: 'reachable' },
+          access_control: { status: 'up', mode: 'open', warning: expect.stringContaining('access control is off') },
         },
         error: {},
       }),

@@ -1,5 +1,8 @@
+import { CommandBus } from '@nestjs/cqrs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import ChowChow, { ChowError } from 'oas3-chow-chow';
+import { CreateApiKeyCommand } from '../src/access/application/commands/create-api-key.command';
 import { ShutdownState } from '../src/health/shutdown-state';
 import { DOCS_JSON_PATH } from '../src/openapi/openapi';
 import {
@@ -11,6 +14,7 @@ import {
   ingestRaw,
   InjectResponse,
   nextLink,
+  waitFor,
 } from './support/http';
 import { useTestApp } from './support/test-app';
 
@@ -23,6 +27,9 @@ import { useTestApp } from './support/test-app';
 const NDJSON = { accept: 'application/x-ndjson' };
 /** Media types whose body is text, not JSON: the string schema is checked against the text. */
 const TEXT_MEDIA_TYPES = ['application/x-ndjson', 'text/plain'];
+
+/** Compiling the document's schemas takes seconds on a busy machine (CI runs the Dockerfile smoke alongside). */
+const VALIDATORS_TIMEOUT_MS = 30_000;
 
 const LIMITS = { MAX_PAYLOAD_BYTES: '1024', MAX_BATCH_RECORDS: '3', MAX_BATCH_BYTES: '16384' };
 
@@ -41,32 +48,11 @@ describe('responses of every route match the OpenAPI document', () => {
 
   beforeAll(async () => {
     document = (await get(context.app, DOCS_JSON_PATH)).json<OpenAPIObject>();
-    validators = {
-      documented: await ChowChow.create(structuredClone(document), CHOW_OPTIONS),
-      perLine: await ChowChow.create(withItemSchemas(structuredClone(document)), CHOW_OPTIONS),
-    };
-  });
+    validators = await validatorsOf(document);
+  }, VALIDATORS_TIMEOUT_MS);
 
-  /** Validates one response of `operationId`, and each NDJSON line against the item schema. */
   function expectDocumented(operationId: string, response: InjectResponse, status: number): void {
-    expect({ operationId, status: response.statusCode, body: response.body.slice(0, 500) }).toEqual({
-      operationId,
-      status,
-      body: expect.any(String),
-    });
-    const header = stringHeaders(response);
-    const mediaType = (header['content-type'] ?? '').split(';')[0].trim();
-    const text = TEXT_MEDIA_TYPES.includes(mediaType);
-    validate(validators.documented, operationId, {
-      status,
-      header,
-      body: text ? response.body : response.json(),
-    });
-    if (mediaType === 'application/x-ndjson') {
-      for (const line of response.body.split('\n').slice(0, -1)) {
-        validate(validators.perLine, operationId, { status, header, body: JSON.parse(line) as unknown });
-      }
-    }
+    expectMatches(validators, operationId, response, status);
     checked.set(operationId, (checked.get(operationId) ?? new Set()).add(status));
   }
 
@@ -236,6 +222,120 @@ describe('responses of every route match the OpenAPI document', () => {
     expect([...checked.keys()].sort()).toEqual([...operations].sort());
   });
 });
+
+type Send = (app: NestFastifyApplication, headers: Record<string, string>) => Promise<InjectResponse>;
+
+describe('responses of access control match the OpenAPI document', () => {
+  // A burst of 2 requests per key: a key's third request within 2 seconds is a 429.
+  const context = useTestApp({ env: { ...LIMITS, RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '2' } });
+  let validators: Validators;
+  let globexRecord: string;
+
+  /** A new key, so that each test has its own rate limit. */
+  async function bearer(scope: { partner: string } | 'admin'): Promise<Record<string, string>> {
+    const created = await context.app
+      .get(CommandBus)
+      .execute(
+        new CreateApiKeyCommand(scope === 'admin' ? { admin: true } : { admin: false, partnerId: scope.partner }),
+      );
+    return { authorization: `Bearer ${created.key}` };
+  }
+
+  beforeAll(async () => {
+    validators = await validatorsOf((await get(context.app, DOCS_JSON_PATH)).json<OpenAPIObject>());
+    globexRecord = (await ingestOk(context.app, 'globex', { n: 1 })).id;
+    await bearer('admin');
+    // The app looked whether keys exist at start; it looks again within 500 ms.
+    await waitFor(async () => (await get(context.app, '/ingest/all')).statusCode === 401, 'keys to be required', 2_000);
+  }, VALIDATORS_TIMEOUT_MS);
+
+  const operations: Array<[string, Send]> = [
+    ['ingest', (app, headers) => ingest(app, { partner_id: 'acme', payload: {} }, headers)],
+    ['ingestBatch', (app, headers) => ingestBatch(app, { records: [{ partner_id: 'acme', payload: {} }] }, headers)],
+    ['listAll', (app, headers) => get(app, '/ingest/all', headers)],
+    ['listByPartner', (app, headers) => get(app, '/ingest/partner/acme', headers)],
+    ['getById', (app, headers) => get(app, `/ingest/${globexRecord}`, headers)],
+  ];
+
+  it.each(operations)(
+    '%s: 401 with WWW-Authenticate without a key, with a malformed or unknown one, and with Basic credentials',
+    async (operationId, send) => {
+      const wrong = ['ik_wrong', `ik_${'A'.repeat(43)}`].map((key) => ({ authorization: `Bearer ${key}` }));
+      for (const headers of [{}, ...wrong, { authorization: 'Basic YTpi' }]) {
+        const response = await send(context.app, headers);
+        expectMatches(validators, operationId, response, 401);
+        expect(response.headers['www-authenticate']).toBe('Bearer');
+      }
+    },
+  );
+
+  it.each<[string, Send]>([
+    ['ingest', (app, headers) => ingest(app, { partner_id: 'globex', payload: {} }, headers)],
+    ['ingestBatch', (app, headers) => ingestBatch(app, { records: [{ partner_id: 'globex', payload: {} }] }, headers)],
+    ['listAll', (app, headers) => get(app, '/ingest/all', headers)],
+    ['listByPartner', (app, headers) => get(app, '/ingest/partner/globex', headers)],
+  ])('%s: 403 for a partner key outside its partner', async (operationId, send) => {
+    expectMatches(validators, operationId, await send(context.app, await bearer({ partner: 'acme' })), 403);
+  });
+
+  it("getById: 404 for another partner's record with a partner key, 200 with an admin key", async () => {
+    expectMatches(
+      validators,
+      'getById',
+      await get(context.app, `/ingest/${globexRecord}`, await bearer({ partner: 'acme' })),
+      404,
+    );
+    expectMatches(validators, 'getById', await get(context.app, `/ingest/${globexRecord}`, await bearer('admin')), 200);
+  });
+
+  it.each(operations)(
+    '%s: RateLimit-* on the success, then 429 with Retry-After and RateLimit-*',
+    async (operationId, send) => {
+      const headers = await bearer(
+        operationId === 'getById' || operationId === 'listAll' ? 'admin' : { partner: 'acme' },
+      );
+      const first = await send(context.app, headers);
+      expectMatches(validators, operationId, first, operationId.startsWith('ingest') ? 201 : 200);
+      expect(first.headers['ratelimit-limit']).toBe('2');
+      expect(first.headers['ratelimit-remaining']).toBe('1');
+      await send(context.app, headers);
+      const refused = await send(context.app, headers);
+      expectMatches(validators, operationId, refused, 429);
+      expect(refused.headers['retry-after']).toEqual(expect.stringMatching(/^[1-9]\d*$/));
+      expect(refused.headers['ratelimit-remaining']).toBe('0');
+    },
+  );
+});
+
+/** Validators of the document as served, and of its NDJSON lines. */
+async function validatorsOf(document: OpenAPIObject): Promise<Validators> {
+  return {
+    documented: await ChowChow.create(structuredClone(document), CHOW_OPTIONS),
+    perLine: await ChowChow.create(withItemSchemas(structuredClone(document)), CHOW_OPTIONS),
+  };
+}
+
+/** Validates one response of `operationId`, and each NDJSON line against the item schema. */
+function expectMatches(validators: Validators, operationId: string, response: InjectResponse, status: number): void {
+  expect({ operationId, status: response.statusCode, body: response.body.slice(0, 500) }).toEqual({
+    operationId,
+    status,
+    body: expect.any(String),
+  });
+  const header = stringHeaders(response);
+  const mediaType = (header['content-type'] ?? '').split(';')[0].trim();
+  const text = TEXT_MEDIA_TYPES.includes(mediaType);
+  validate(validators.documented, operationId, {
+    status,
+    header,
+    body: text ? response.body : response.json(),
+  });
+  if (mediaType === 'application/x-ndjson') {
+    for (const line of response.body.split('\n').slice(0, -1)) {
+      validate(validators.perLine, operationId, { status, header, body: JSON.parse(line) as unknown });
+    }
+  }
+}
 
 const CHOW_OPTIONS = {
   // Header values are text: `Retry-After: 1` is the integer its schema says.

@@ -30,11 +30,11 @@ interface Operation {
 
 /** What the contract (CONTRACT.md) says each route answers: its success status and its problem statuses. */
 const CONTRACT_STATUSES: Array<[string, string, string[]]> = [
-  ['POST /ingest', '201', ['400', '409', '413', '415', '422', '503', '507']],
-  ['POST /ingest/batch', '201', ['400', '409', '413', '415', '422', '503', '507']],
-  ['GET /ingest/all', '200', ['400', '503']],
-  ['GET /ingest/partner/{partner_id}', '200', ['400', '503']],
-  ['GET /ingest/{id}', '200', ['404', '503']],
+  ['POST /ingest', '201', ['400', '401', '403', '409', '413', '415', '422', '429', '503', '507']],
+  ['POST /ingest/batch', '201', ['400', '401', '403', '409', '413', '415', '422', '429', '503', '507']],
+  ['GET /ingest/all', '200', ['400', '401', '403', '429', '503']],
+  ['GET /ingest/partner/{partner_id}', '200', ['400', '401', '403', '429', '503']],
+  ['GET /ingest/{id}', '200', ['401', '404', '429', '503']],
   ['GET /health/live', '200', []],
   ['GET /health/ready', '200', ['503']],
   ['GET /metrics', '200', []],
@@ -42,6 +42,7 @@ const CONTRACT_STATUSES: Array<[string, string, string[]]> = [
 
 const LIST_ROUTES = ['GET /ingest/all', 'GET /ingest/partner/{partner_id}'];
 const IDEMPOTENT_ROUTES = ['POST /ingest', 'POST /ingest/batch'];
+const RATE_LIMIT_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
 /** Limits other than the defaults, to see that the document reads the configuration. */
 const LIMITS = { MAX_BATCH_RECORDS: '250', MAX_PAYLOAD_BYTES: '65536', MAX_BATCH_BYTES: '1048576' };
@@ -226,6 +227,79 @@ describe('OpenAPI document (/docs)', () => {
       ]);
 
       expect(missing).toEqual([]);
+    });
+
+    it('declares the API key as an HTTP bearer scheme, required by every /ingest operation and no other', () => {
+      expect(document.components?.securitySchemes?.['api-key']).toEqual(
+        expect.objectContaining({
+          type: 'http',
+          scheme: 'bearer',
+          description: expect.stringContaining('npm run keys'),
+        }),
+      );
+      const isIngestion = (path: string) => path === '/ingest' || path.startsWith('/ingest/');
+      const ingestion = operations().filter(({ path }) => isIngestion(path));
+      const others = operations().filter(({ path }) => !isIngestion(path));
+
+      expect(ingestion.map(({ key }) => key).sort()).toEqual([
+        'GET /ingest/all',
+        'GET /ingest/partner/{partner_id}',
+        'GET /ingest/{id}',
+        'POST /ingest',
+        'POST /ingest/batch',
+      ]);
+      expect(others.map(({ key }) => key).sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
+      for (const { key, operation: op } of ingestion) {
+        expect({ key, security: op.security }).toEqual({ key, security: [{ 'api-key': [] }] });
+        expect({ key, statuses: Object.keys(op.responses) }).toEqual({
+          key,
+          statuses: expect.arrayContaining(['401', '429']),
+        });
+      }
+      for (const { key, operation: op } of others) {
+        expect({ key, security: op.security }).toEqual({ key, security: undefined });
+        expect({ key, statuses: Object.keys(op.responses) }).toEqual({
+          key,
+          statuses: expect.not.arrayContaining(['401', '403', '429']),
+        });
+      }
+    });
+
+    it('documents WWW-Authenticate on every 401, Retry-After and RateLimit-* on every 429, RateLimit-* on every 2xx of /ingest', () => {
+      const missing = operations()
+        .filter(({ path }) => path.startsWith('/ingest'))
+        .flatMap(({ key, operation: op }) =>
+          responsesOf(op).flatMap(([status, response]) => {
+            const required =
+              status === '401'
+                ? ['WWW-Authenticate']
+                : status === '429'
+                  ? ['Retry-After', ...RATE_LIMIT_HEADERS]
+                  : /^2\d\d$/.test(status)
+                    ? RATE_LIMIT_HEADERS
+                    : [];
+            return required
+              .filter((name) => headerOf(response, name) === undefined)
+              .map((name) => `${key} ${status}: no ${name}`);
+          }),
+        );
+      const alwaysSent = operations().flatMap(({ operation: op }) =>
+        responsesOf(op)
+          .filter(([status]) => status === '401' || status === '429')
+          .flatMap(([status, response]) =>
+            (status === '401' ? ['WWW-Authenticate'] : ['Retry-After', ...RATE_LIMIT_HEADERS]).map(
+              (name) => headerOf(response, name)?.required,
+            ),
+          ),
+      );
+
+      expect(missing).toEqual([]);
+      expect(alwaysSent.length).toBeGreaterThan(0);
+      expect(alwaysSent.every((required) => required === true)).toBe(true);
+      // Sent only when the request had an API key: not while the service is open.
+      expect(headerOf(resolve(operation('GET /ingest/all').responses['200']!), 'RateLimit-Limit')?.required).toBe(
+        false,
+      );
     });
 
     it.each(IDEMPOTENT_ROUTES)('%s takes an optional Idempotency-Key and documents Idempotent-Replayed', (key) => {
@@ -448,7 +522,7 @@ describe('OpenAPI document (/docs)', () => {
       );
     });
 
-    it('names a server relative to the host that serves it, the licence package.json states, and no security', () => {
+    it('names a server relative to the host that serves it, the licence package.json states, and no security by default', () => {
       expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
       expect(document.info.license).toEqual({ name: expect.stringContaining('UNLICENSED') });
       expect(document.security).toEqual([]);

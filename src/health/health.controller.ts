@@ -1,6 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AccessControlHealthIndicator } from './access-control.health';
 import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { EventDeliveryHealthIndicator } from './event-delivery.health';
 import { ApiLive, ApiReady } from './health.openapi';
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly databaseWrites: DatabaseWritesHealthIndicator,
     private readonly eventDelivery: EventDeliveryHealthIndicator,
+    private readonly accessControl: AccessControlHealthIndicator,
     private readonly shutdown: ShutdownState,
   ) {}
 
@@ -24,7 +26,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 200 when the database answers and takes writes; 503 when not, or once shutdown has begun. The event sink's state is a detail. */
+  /** 200 when the database answers and takes writes; 503 when not, or once shutdown has begun. The event sink's state and the access mode are details. */
   @Get('ready')
   // Terminus would document a JSON 503; the problem filter answers it as problem+json (ApiReady).
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
@@ -37,6 +39,7 @@ export class HealthController {
       () => this.database.pingCheck('database', { timeout: 1000 }),
       () => this.databaseWrites.isHealthy('database_writes'),
       () => this.eventDelivery.isHealthy('event_delivery'),
+      () => this.accessControl.isHealthy('access_control'),
     ]);
   }
 }

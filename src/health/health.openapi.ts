@@ -22,6 +22,7 @@ const INDICATORS_SCHEMA: SchemaObject = {
     database: { status: 'up' },
     database_writes: { status: 'up' },
     event_delivery: { status: 'up', sink: 'nats-jetstream:INGESTION', sink_state: 'reachable' },
+    access_control: { status: 'up', mode: 'api-keys' },
   },
 };
 
@@ -50,7 +51,8 @@ export function ApiReady(): MethodDecorator & ClassDecorator {
       description:
         'Answers 200 when the database answers and takes writes, 503 otherwise. `event_delivery` reports the ' +
         'event sink (`sink_state`: reachable or unreachable) and is always up: records wait in the event log ' +
-        'while the broker is away.',
+        'while the broker is away. `access_control` is always up; its `mode` is `open` (with a `warning`) while no ' +
+        'API key exists, `api-keys` once one does.',
     }),
     ApiOkResponse({ description: 'The database answers and takes writes.', schema: READY_SCHEMA }),
     ApiProblemResponse(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
+import { AccessModule } from '../access/access.module';
 import { IngestDataBatchHandler } from './application/commands/ingest-data-batch.handler';
 import { IngestDataHandler } from './application/commands/ingest-data.handler';
 import { IngestionCommitter } from './application/commands/ingestion.committer';
@@ -38,8 +39,8 @@ import { exportConnections, type Environment } from '../config/environment';
 const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
 
 @Module({
-  // DiscoveryModule: the failure counter names the handler that failed (see its listener).
-  imports: [DiscoveryModule],
+  // DiscoveryModule: the failure counter names the handler that failed (see its listener); AccessModule: the guards.
+  imports: [DiscoveryModule, AccessModule],
   controllers: [IngestController],
   providers: [
     {

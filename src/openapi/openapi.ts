@@ -15,6 +15,7 @@ import type { Environment } from '../config/environment';
 import { publicPrefixOf } from '../http/forwarded-prefix';
 import { MAX_PAYLOAD_DEPTH } from '../ingestion/domain/payload.value-object';
 import { withIngestionLimits } from '../ingestion/infrastructure/http/openapi/ingestion-limits.openapi';
+import { API_KEY_SECURITY } from './api-responses';
 
 /** The UI; its assets are served under it (`/docs/...`). */
 export const DOCS_PATH = '/docs';
@@ -38,6 +39,10 @@ const DESCRIPTION = [
   '  the fields at fault of a request that is not valid. An unknown route is a 404 problem.',
   `- Every response carries \`${REQUEST_ID_HEADER}\`: the one the request gave (1–200 printable ASCII`,
   '  characters), or a new one.',
+  '- Every `/ingest…` route needs `Authorization: Bearer <key>` once any API key exists (`401` without a valid one);',
+  '  a partner key reaches only its own partner (`403`, or `404` for a record by id), an admin key every partner.',
+  '  Each key is rate limited: the `RateLimit-*` headers give what is left of it, a `429` with `Retry-After` says it',
+  '  is spent. `/health/*`, `/metrics` and `/docs` stay open.',
 ].join('\n');
 
 /**
@@ -89,12 +94,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       license: { name: LICENSE },
     },
     servers: [{ url: '/', description: 'The host that serves this document.' }],
-    // No credentials are asked for: every route is open.
+    // None by default: /health, /metrics and /docs are open; the /ingest… operations name the API key.
     security: [],
     tags: [
       { name: 'ingestion', description: 'Ingest partner records and read them back.' },
       { name: 'operations', description: 'Health and metrics, for the platform that runs the service.' },
     ],
+    components: {
+      securitySchemes: {
+        [API_KEY_SECURITY]: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'ik_ + 43 base64url characters',
+          description:
+            'An API key (`ik_…`) from `npm run keys -- create --partner <partner_id>` (or `--admin`), shown once ' +
+            'when created; `npm run keys -- revoke <id>` refuses it on every instance within 1 second. While no ' +
+            'key exists the service is open and needs none.',
+        },
+      },
+    },
   };
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

@@ -21,6 +21,9 @@ import { IngestDataBatchHandler } from './ingest-data-batch.handler';
 import { IngestDataCommand } from './ingest-data.command';
 import { IngestDataHandler } from './ingest-data.handler';
 import { IngestionCommitter } from './ingestion.committer';
+import { Principal } from '../../../access/domain/principal.value-object';
+import { PrincipalMother } from '../../../../test/mothers/principal.mother';
+import { PartnerAccessDeniedError } from '../../../access/domain/access.errors';
 
 const RECEIVED_AT = '2026-11-29T10:31:05.123Z';
 
@@ -60,7 +63,7 @@ describe('IngestDataBatchHandler', () => {
   it('saves every record and answers one receipt per record, in request order', async () => {
     const repository = new InMemoryDataRepository();
 
-    const result = await handlerWith(repository).execute(new IngestDataBatchCommand(THREE_RECORDS));
+    const result = await handlerWith(repository).execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS));
 
     expect(result.replayed).toBe(false);
     expect(Object.keys(result.view)).toEqual(['records']);
@@ -90,7 +93,7 @@ describe('IngestDataBatchHandler', () => {
     const storedWhenPublished: number[] = [];
     observe(() => storedWhenPublished.push(repository.size));
 
-    const { view } = await handlerWith(repository).execute(new IngestDataBatchCommand(THREE_RECORDS));
+    const { view } = await handlerWith(repository).execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS));
 
     expect(published).toEqual(
       view.records.map((receipt) => new DataIngested(receipt.id, receipt.partner_id, RECEIVED_AT)),
@@ -102,7 +105,7 @@ describe('IngestDataBatchHandler', () => {
     const repository = new InMemoryDataRepository();
 
     const { view } = await handlerWith(repository).execute(
-      new IngestDataBatchCommand([{ partnerId: 'acme', payload: { a: 1 } }]),
+      new IngestDataBatchCommand(Principal.open(), [{ partnerId: 'acme', payload: { a: 1 } }]),
     );
 
     expect(view.records).toHaveLength(1);
@@ -115,7 +118,9 @@ describe('IngestDataBatchHandler', () => {
     const payloadText = '{"b": 1, "2": "two", "a": 3}';
 
     const { view } = await handlerWith(repository).execute(
-      new IngestDataBatchCommand([{ partnerId: 'acme', payload: JSON.parse(payloadText), payloadText }]),
+      new IngestDataBatchCommand(Principal.open(), [
+        { partnerId: 'acme', payload: JSON.parse(payloadText), payloadText },
+      ]),
     );
 
     const stored = await repository.findById(DataId.create(view.records[0].id));
@@ -131,7 +136,7 @@ describe('IngestDataBatchHandler', () => {
       { partnerId: 'bad/partner', payload: PayloadMother.ofSerializedBytes(1_001) },
     ];
 
-    const execution = handlerWith(repository).execute(new IngestDataBatchCommand(records));
+    const execution = handlerWith(repository).execute(new IngestDataBatchCommand(Principal.open(), records));
 
     await expect(execution).rejects.toBeInstanceOf(InvalidBatchError);
     const error = (await execution.catch((caught: unknown) => caught)) as InvalidBatchError;
@@ -148,6 +153,7 @@ describe('IngestDataBatchHandler', () => {
   it('reports the shape problems the transport found together with the value problems, saving nothing', async () => {
     const repository = new InMemoryDataRepository();
     const command = new IngestDataBatchCommand(
+      Principal.open(),
       [{ partnerId: 'acme', payload: { n: 0 } }, null, { partnerId: 'acme', payload: 'text' }],
       undefined,
       [
@@ -177,7 +183,9 @@ describe('IngestDataBatchHandler', () => {
     const repository = new InMemoryDataRepository();
     const records = Array.from({ length: count }, (_, n) => ({ partnerId: 'acme', payload: { n } }));
 
-    await expect(handlerWith(repository).execute(new IngestDataBatchCommand(records))).rejects.toMatchObject({
+    await expect(
+      handlerWith(repository).execute(new IngestDataBatchCommand(Principal.open(), records)),
+    ).rejects.toMatchObject({
       code: 'invalid-batch',
       field: 'records',
     });
@@ -189,7 +197,9 @@ describe('IngestDataBatchHandler', () => {
     const failure = new Error('disk full');
 
     await expect(
-      handlerWith(new FailingSaveAllDataRepository(failure)).execute(new IngestDataBatchCommand(THREE_RECORDS)),
+      handlerWith(new FailingSaveAllDataRepository(failure)).execute(
+        new IngestDataBatchCommand(Principal.open(), THREE_RECORDS),
+      ),
     ).rejects.toBe(failure);
     await flushPromises();
 
@@ -200,7 +210,9 @@ describe('IngestDataBatchHandler', () => {
     it('saves the batch with its key the first time', async () => {
       const repository = new InMemoryDataRepository();
 
-      const result = await handlerWith(repository).execute(new IngestDataBatchCommand(THREE_RECORDS, 'batch-1'));
+      const result = await handlerWith(repository).execute(
+        new IngestDataBatchCommand(Principal.open(), THREE_RECORDS, 'batch-1'),
+      );
 
       expect(result.replayed).toBe(false);
       expect(repository.size).toBe(3);
@@ -211,9 +223,9 @@ describe('IngestDataBatchHandler', () => {
     it('answers a retry with the first receipts, saving and publishing nothing more', async () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
-      const first = await handler.execute(new IngestDataBatchCommand(THREE_RECORDS, 'batch-1'));
+      const first = await handler.execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS, 'batch-1'));
 
-      const retry = await handler.execute(new IngestDataBatchCommand(THREE_RECORDS, 'batch-1'));
+      const retry = await handler.execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS, 'batch-1'));
       await flushPromises();
 
       expect(retry).toEqual({ view: first.view, replayed: true });
@@ -224,12 +236,12 @@ describe('IngestDataBatchHandler', () => {
     it('refuses the same key with a changed batch', async () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
-      await handler.execute(new IngestDataBatchCommand(THREE_RECORDS, 'batch-1'));
+      await handler.execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS, 'batch-1'));
       const changed = [...THREE_RECORDS.slice(0, 2), { partnerId: 'acme', payload: { changed: true } }];
 
-      await expect(handler.execute(new IngestDataBatchCommand(changed, 'batch-1'))).rejects.toBeInstanceOf(
-        IdempotencyKeyReusedError,
-      );
+      await expect(
+        handler.execute(new IngestDataBatchCommand(Principal.open(), changed, 'batch-1')),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       expect(repository.size).toBe(3);
       expect(published).toHaveLength(3);
     });
@@ -243,12 +255,12 @@ describe('IngestDataBatchHandler', () => {
         new RecordingIngestionMetrics(),
       );
       await new IngestDataHandler(factory, committer).execute(
-        new IngestDataCommand('acme', { a: 1 }, undefined, 'shared-key'),
+        new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'shared-key'),
       );
 
       await expect(
         new IngestDataBatchHandler(factory, committer).execute(
-          new IngestDataBatchCommand([{ partnerId: 'acme', payload: { a: 1 } }], 'shared-key'),
+          new IngestDataBatchCommand(Principal.open(), [{ partnerId: 'acme', payload: { a: 1 } }], 'shared-key'),
         ),
       ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       expect(repository.size).toBe(1);
@@ -259,15 +271,44 @@ describe('IngestDataBatchHandler', () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
 
-      await expect(handler.execute(new IngestDataBatchCommand(THREE_RECORDS, ''))).rejects.toBeInstanceOf(
-        InvalidIdempotencyKeyError,
-      );
-      await expect(handler.execute(new IngestDataBatchCommand([], 'bad\u0001key'))).rejects.toBeInstanceOf(
-        InvalidIdempotencyKeyError,
-      );
+      await expect(
+        handler.execute(new IngestDataBatchCommand(Principal.open(), THREE_RECORDS, '')),
+      ).rejects.toBeInstanceOf(InvalidIdempotencyKeyError);
+      await expect(
+        handler.execute(new IngestDataBatchCommand(Principal.open(), [], 'bad\u0001key')),
+      ).rejects.toBeInstanceOf(InvalidIdempotencyKeyError);
       expect(repository.size).toBe(0);
       expect(repository.claimCount).toBe(0);
       expect(published).toEqual([]);
+    });
+  });
+
+  describe('with an API key', () => {
+    it('refuses (403) a whole batch when one record names another partner, saving nothing', async () => {
+      const repository = new InMemoryDataRepository();
+      const records = [
+        { partnerId: 'acme', payload: { n: 1 } },
+        { partnerId: 'globex', payload: { n: 2 } },
+        { partnerId: 'acme', payload: { n: 3 } },
+      ];
+
+      await expect(
+        handlerWith(repository).execute(new IngestDataBatchCommand(PrincipalMother.partner('acme'), records, 'k')),
+      ).rejects.toBeInstanceOf(PartnerAccessDeniedError);
+
+      expect(repository.size).toBe(0);
+      expect(repository.claimCount).toBe(0);
+    });
+
+    it("saves a partner key's batch of its own records, and an admin key's batch of several partners", async () => {
+      const repository = new InMemoryDataRepository();
+      const own = [
+        { partnerId: 'acme', payload: {} },
+        { partnerId: 'acme', payload: {} },
+      ];
+      await handlerWith(repository).execute(new IngestDataBatchCommand(PrincipalMother.partner('acme'), own));
+      await handlerWith(repository).execute(new IngestDataBatchCommand(PrincipalMother.admin(), THREE_RECORDS));
+      expect(repository.size).toBe(2 + THREE_RECORDS.length);
     });
   });
 });

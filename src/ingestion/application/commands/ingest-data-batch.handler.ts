@@ -17,6 +17,7 @@ export class IngestDataBatchHandler implements ICommandHandler<IngestDataBatchCo
     // The key is checked first: a bad key is a 400 whatever the body.
     const key = IdempotencyKey.createOptional(command.idempotencyKey);
     const records = this.factory.createBatch(command.records, command.shapeErrors);
-    return this.committer.commit('ingest-batch', records, { records: records.map(receiptOf) }, key);
+    command.principal.assertMayReach(records.map((record) => record.partnerId.value));
+    return this.committer.commit('ingest-batch', records, { records: records.map(receiptOf) }, key, command.principal);
   }
 }

@@ -19,6 +19,9 @@ import {
 import { IngestDataCommand } from './ingest-data.command';
 import { IngestDataHandler } from './ingest-data.handler';
 import { IngestionCommitter } from './ingestion.committer';
+import { Principal } from '../../../access/domain/principal.value-object';
+import { PrincipalMother } from '../../../../test/mothers/principal.mother';
+import { PartnerAccessDeniedError } from '../../../access/domain/access.errors';
 
 const RECEIVED_AT = '2026-11-29T10:31:05.123Z';
 
@@ -67,7 +70,7 @@ describe('IngestDataHandler', () => {
     const repository = new InMemoryDataRepository();
     const payload = PayloadMother.reading();
 
-    const result = await handlerWith(repository).execute(new IngestDataCommand('acme', payload));
+    const result = await handlerWith(repository).execute(new IngestDataCommand(Principal.open(), 'acme', payload));
 
     expect(result.replayed).toBe(false);
     const receipt = result.view;
@@ -86,7 +89,7 @@ describe('IngestDataHandler', () => {
     const payloadText = '{ "b": 1, "2": "two", "a": {"10": 0, "1": 1} }';
 
     const { view } = await handlerWith(repository).execute(
-      new IngestDataCommand('acme', JSON.parse(payloadText), payloadText),
+      new IngestDataCommand(Principal.open(), 'acme', JSON.parse(payloadText), payloadText),
     );
 
     const stored = await repository.findById(DataId.create(view.id));
@@ -96,7 +99,7 @@ describe('IngestDataHandler', () => {
   it('publishes one DataIngested for the saved record', async () => {
     const repository = new InMemoryDataRepository();
 
-    const { view } = await handlerWith(repository).execute(new IngestDataCommand('acme', { a: 1 }));
+    const { view } = await handlerWith(repository).execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }));
 
     expect(published).toEqual([new DataIngested(view.id, 'acme', RECEIVED_AT)]);
     expect(published[0]).toBeInstanceOf(DataIngested);
@@ -110,7 +113,7 @@ describe('IngestDataHandler', () => {
       storedWhenPublished.push(repository.has((event as DataIngested).dataId));
     });
 
-    const execution = handler.execute(new IngestDataCommand('acme', { a: 1 }));
+    const execution = handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }));
     await repository.saveStarted;
     await flushPromises();
 
@@ -128,7 +131,9 @@ describe('IngestDataHandler', () => {
     const failure = new Error('disk full');
 
     await expect(
-      handlerWith(new FailingDataRepository(failure)).execute(new IngestDataCommand('acme', { a: 1 })),
+      handlerWith(new FailingDataRepository(failure)).execute(
+        new IngestDataCommand(Principal.open(), 'acme', { a: 1 }),
+      ),
     ).rejects.toBe(failure);
     await flushPromises();
 
@@ -139,11 +144,11 @@ describe('IngestDataHandler', () => {
     const repository = new InMemoryDataRepository();
     const handler = handlerWith(repository);
 
-    await expect(handler.execute(new IngestDataCommand('not/valid', { a: 1 }))).rejects.toBeInstanceOf(
-      InvalidPartnerIdError,
-    );
     await expect(
-      handler.execute(new IngestDataCommand('acme', PayloadMother.ofSerializedBytes(1_001))),
+      handler.execute(new IngestDataCommand(Principal.open(), 'not/valid', { a: 1 })),
+    ).rejects.toBeInstanceOf(InvalidPartnerIdError);
+    await expect(
+      handler.execute(new IngestDataCommand(Principal.open(), 'acme', PayloadMother.ofSerializedBytes(1_001))),
     ).rejects.toBeInstanceOf(PayloadTooLargeError);
 
     expect(repository.size).toBe(0);
@@ -154,8 +159,8 @@ describe('IngestDataHandler', () => {
     const repository = new InMemoryDataRepository();
     const handler = handlerWith(repository);
 
-    const { view: first } = await handler.execute(new IngestDataCommand('acme', { n: 1 }));
-    const { view: second } = await handler.execute(new IngestDataCommand('globex', { n: 2 }));
+    const { view: first } = await handler.execute(new IngestDataCommand(Principal.open(), 'acme', { n: 1 }));
+    const { view: second } = await handler.execute(new IngestDataCommand(Principal.open(), 'globex', { n: 2 }));
 
     expect(second.id > first.id).toBe(true);
     expect(repository.size).toBe(2);
@@ -169,7 +174,9 @@ describe('IngestDataHandler', () => {
     it('saves the record with its key the first time', async () => {
       const repository = new InMemoryDataRepository();
 
-      const result = await handlerWith(repository).execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      const result = await handlerWith(repository).execute(
+        new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'key-1'),
+      );
 
       expect(result.replayed).toBe(false);
       expect(repository.size).toBe(1);
@@ -180,9 +187,13 @@ describe('IngestDataHandler', () => {
     it('answers a retry with the first receipt, saving and publishing nothing more', async () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
-      const first = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      const first = await handler.execute(
+        new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'key-1'),
+      );
 
-      const retry = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      const retry = await handler.execute(
+        new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'key-1'),
+      );
       await flushPromises();
 
       expect(retry).toEqual({ view: first.view, replayed: true });
@@ -193,11 +204,11 @@ describe('IngestDataHandler', () => {
     it('refuses the same key with another payload, saving and publishing nothing more', async () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
-      await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
+      await handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'key-1'));
 
-      await expect(handler.execute(new IngestDataCommand('acme', { a: 2 }, undefined, 'key-1'))).rejects.toBeInstanceOf(
-        IdempotencyKeyReusedError,
-      );
+      await expect(
+        handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 2 }, undefined, 'key-1')),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       await flushPromises();
 
       expect(repository.size).toBe(1);
@@ -208,8 +219,10 @@ describe('IngestDataHandler', () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
 
-      const acme = await handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, 'key-1'));
-      const globex = await handler.execute(new IngestDataCommand('globex', { a: 2 }, undefined, 'key-1'));
+      const acme = await handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'key-1'));
+      const globex = await handler.execute(
+        new IngestDataCommand(Principal.open(), 'globex', { a: 2 }, undefined, 'key-1'),
+      );
 
       expect(acme.replayed).toBe(false);
       expect(globex.replayed).toBe(false);
@@ -225,16 +238,72 @@ describe('IngestDataHandler', () => {
       const repository = new InMemoryDataRepository();
       const handler = handlerWith(repository);
 
-      await expect(handler.execute(new IngestDataCommand('acme', { a: 1 }, undefined, key))).rejects.toBeInstanceOf(
-        InvalidIdempotencyKeyError,
-      );
-      await expect(handler.execute(new IngestDataCommand('not/valid', [], undefined, key))).rejects.toBeInstanceOf(
-        InvalidIdempotencyKeyError,
-      );
+      await expect(
+        handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, key)),
+      ).rejects.toBeInstanceOf(InvalidIdempotencyKeyError);
+      await expect(
+        handler.execute(new IngestDataCommand(Principal.open(), 'not/valid', [], undefined, key)),
+      ).rejects.toBeInstanceOf(InvalidIdempotencyKeyError);
 
       expect(repository.size).toBe(0);
       expect(repository.claimCount).toBe(0);
       expect(published).toEqual([]);
+    });
+  });
+
+  describe('with an API key', () => {
+    it("refuses (403) a partner key's record for another partner, saving and publishing nothing", async () => {
+      const repository = new InMemoryDataRepository();
+
+      await expect(
+        handlerWith(repository).execute(
+          new IngestDataCommand(PrincipalMother.partner('acme'), 'globex', { a: 1 }, undefined, 'k'),
+        ),
+      ).rejects.toBeInstanceOf(PartnerAccessDeniedError);
+
+      expect(repository.size).toBe(0);
+      expect(repository.claimCount).toBe(0);
+      expect(published).toEqual([]);
+    });
+
+    it('checks the body before the scope: an invalid partner id is a 400 for any key', async () => {
+      await expect(
+        handlerWith(new InMemoryDataRepository()).execute(
+          new IngestDataCommand(PrincipalMother.partner('acme'), '../x', {}),
+        ),
+      ).rejects.toBeInstanceOf(InvalidPartnerIdError);
+    });
+
+    it("saves a partner key's own record, and an admin key's for any partner", async () => {
+      const repository = new InMemoryDataRepository();
+      await handlerWith(repository).execute(new IngestDataCommand(PrincipalMother.partner('acme'), 'acme', {}));
+      await handlerWith(repository).execute(new IngestDataCommand(PrincipalMother.admin(), 'globex', {}));
+      expect(repository.size).toBe(2);
+    });
+
+    it('scopes an Idempotency-Key by API key: another key of the same partner creates its own record', async () => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+      const first = await handler.execute(
+        new IngestDataCommand(PrincipalMother.partner('acme'), 'acme', { a: 1 }, undefined, 'k'),
+      );
+      const second = await handler.execute(
+        new IngestDataCommand(PrincipalMother.partner('acme'), 'acme', { a: 1 }, undefined, 'k'),
+      );
+      const open = await handler.execute(new IngestDataCommand(Principal.open(), 'acme', { a: 1 }, undefined, 'k'));
+
+      expect([first.replayed, second.replayed, open.replayed]).toEqual([false, false, false]);
+      expect(new Set([first.view.id, second.view.id, open.view.id]).size).toBe(3);
+      expect(repository.claimCount).toBe(3);
+    });
+
+    it('replays a retry with the same API key', async () => {
+      const repository = new InMemoryDataRepository();
+      const handler = handlerWith(repository);
+      const principal = PrincipalMother.partner('acme');
+      const first = await handler.execute(new IngestDataCommand(principal, 'acme', { a: 1 }, undefined, 'k'));
+      const retry = await handler.execute(new IngestDataCommand(principal, 'acme', { a: 1 }, undefined, 'k'));
+      expect(retry).toEqual({ view: first.view, replayed: true });
     });
   });
 });

@@ -21,6 +21,7 @@ export class IngestDataHandler implements ICommandHandler<IngestDataCommand> {
       payload: command.payload,
       payloadText: command.payloadText,
     });
-    return this.committer.commit('ingest', [data], receiptOf(data), key);
+    command.principal.assertMayReach([data.partnerId.value]);
+    return this.committer.commit('ingest', [data], receiptOf(data), key, command.principal);
   }
 }

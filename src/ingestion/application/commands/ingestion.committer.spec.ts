@@ -17,6 +17,7 @@ import { IdempotencyKeyReusedError } from '../../domain/ingestion.errors';
 import { JsonObject } from '../../domain/payload.value-object';
 import type { DataReceiptView } from '../views/data-receipt.view';
 import { IngestionCommitter, IngestOperation, receiptOf } from './ingestion.committer';
+import { Principal } from '../../../access/domain/principal.value-object';
 
 const HOUR_MS = 3_600_000;
 const KEY = IdempotencyKey.create('retry-7f3a');
@@ -86,7 +87,7 @@ describe('IngestionCommitter', () => {
   async function claimFor(operation: IngestOperation, records: IngestedData[]): Promise<IdempotencyClaim> {
     const repository = new InMemoryDataRepository();
     const saveAll = jest.spyOn(repository, 'saveAll');
-    await committerWith(repository).commit(operation, records, records.map(receiptOf), KEY);
+    await committerWith(repository).commit(operation, records, records.map(receiptOf), KEY, Principal.open());
     const claim = saveAll.mock.calls[0][1];
     if (!claim) throw new Error('no claim was handed to saveAll');
     return claim;
@@ -110,7 +111,7 @@ describe('IngestionCommitter', () => {
       const records = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
       const view = receiptOf(records[0]);
 
-      const result = await committerWith(repository).commit('ingest', records, view, undefined);
+      const result = await committerWith(repository).commit('ingest', records, view, undefined, Principal.open());
 
       expect(result).toEqual({ view, replayed: false });
       expect(result.view).toBe(view);
@@ -133,7 +134,7 @@ describe('IngestionCommitter', () => {
       );
       const view = { records: records.map(receiptOf) };
 
-      const result = await committerWith(repository).commit('ingest-batch', records, view, undefined);
+      const result = await committerWith(repository).commit('ingest-batch', records, view, undefined, Principal.open());
 
       expect(result).toEqual({ view, replayed: false });
       expect(saveAll).toHaveBeenCalledTimes(1);
@@ -153,7 +154,7 @@ describe('IngestionCommitter', () => {
         storedWhenPublished.push(repository.has((event as DataIngested).dataId));
       });
 
-      const commit = committerWith(repository).commit('ingest-batch', records, {}, undefined);
+      const commit = committerWith(repository).commit('ingest-batch', records, {}, undefined, Principal.open());
       await repository.saveStarted;
       await flushPromises();
 
@@ -172,7 +173,13 @@ describe('IngestionCommitter', () => {
       const records = recordsOf({ partnerId: 'acme', payload: { n: 0 } }, { partnerId: 'acme', payload: { n: 1 } });
 
       await expect(
-        committerWith(new FlakyDataRepository(1, failure)).commit('ingest-batch', records, {}, undefined),
+        committerWith(new FlakyDataRepository(1, failure)).commit(
+          'ingest-batch',
+          records,
+          {},
+          undefined,
+          Principal.open(),
+        ),
       ).rejects.toBe(failure);
       await flushPromises();
 
@@ -188,7 +195,7 @@ describe('IngestionCommitter', () => {
       const view = receiptOf(records[0]);
       const before = Date.now();
 
-      const result = await committerWith(repository).commit('ingest', records, view, KEY);
+      const result = await committerWith(repository).commit('ingest', records, view, KEY, Principal.open());
 
       const after = Date.now();
       expect(result).toEqual({ view, replayed: false });
@@ -215,7 +222,7 @@ describe('IngestionCommitter', () => {
       const saveAll = jest.spyOn(repository, 'saveAll');
       const records = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
 
-      await committerWith(repository, new IdempotencyPolicy(0.5)).commit('ingest', records, {}, KEY);
+      await committerWith(repository, new IdempotencyPolicy(0.5)).commit('ingest', records, {}, KEY, Principal.open());
 
       const claim = saveAll.mock.calls[0][1]!;
       expect(Date.parse(claim.expiresAt.value) - Date.parse(claim.createdAt.value)).toBe(HOUR_MS / 2);
@@ -226,11 +233,11 @@ describe('IngestionCommitter', () => {
       const committer = committerWith(repository);
       const first = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
       const firstView = receiptOf(first[0]);
-      await committer.commit('ingest', first, firstView, KEY);
+      await committer.commit('ingest', first, firstView, KEY, Principal.open());
       published.length = 0;
 
       const retry = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
-      const result = await committer.commit('ingest', retry, receiptOf(retry[0]), KEY);
+      const result = await committer.commit('ingest', retry, receiptOf(retry[0]), KEY, Principal.open());
       await flushPromises();
 
       expect(result).toEqual({ view: firstView, replayed: true });
@@ -254,6 +261,7 @@ describe('IngestionCommitter', () => {
         records,
         receiptOf(records[0]),
         KEY,
+        Principal.open(),
       );
       await flushPromises();
 
@@ -265,14 +273,14 @@ describe('IngestionCommitter', () => {
       const repository = new InMemoryDataRepository();
       const committer = committerWith(repository);
       const first = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
-      await committer.commit('ingest', first, receiptOf(first[0]), KEY);
+      await committer.commit('ingest', first, receiptOf(first[0]), KEY, Principal.open());
       const firstClaim = repository.claimFor(sha256('acme'), KEY.value);
       published.length = 0;
 
       const other = recordsOf({ partnerId: 'acme', payload: { a: 2 } });
-      await expect(committer.commit('ingest', other, receiptOf(other[0]), KEY)).rejects.toBeInstanceOf(
-        IdempotencyKeyReusedError,
-      );
+      await expect(
+        committer.commit('ingest', other, receiptOf(other[0]), KEY, Principal.open()),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       await flushPromises();
 
       expect(repository.size).toBe(1);
@@ -285,9 +293,9 @@ describe('IngestionCommitter', () => {
       jest.spyOn(repository, 'saveAll').mockResolvedValue({ kind: 'mismatch' });
       const records = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
 
-      await expect(committerWith(repository).commit('ingest', records, {}, KEY)).rejects.toBeInstanceOf(
-        IdempotencyKeyReusedError,
-      );
+      await expect(
+        committerWith(repository).commit('ingest', records, {}, KEY, Principal.open()),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       await flushPromises();
 
       expect(published).toEqual([]);
@@ -299,7 +307,7 @@ describe('IngestionCommitter', () => {
       const attempts = Array.from({ length: 5 }, () => recordsOf({ partnerId: 'acme', payload: { a: 1 } }));
 
       const results = await Promise.all(
-        attempts.map((records) => committer.commit('ingest', records, receiptOf(records[0]), KEY)),
+        attempts.map((records) => committer.commit('ingest', records, receiptOf(records[0]), KEY, Principal.open())),
       );
       await flushPromises();
 
@@ -317,8 +325,8 @@ describe('IngestionCommitter', () => {
       const acme = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
       const globex = recordsOf({ partnerId: 'globex', payload: { a: 2 } });
 
-      const first = await committer.commit('ingest', acme, receiptOf(acme[0]), KEY);
-      const second = await committer.commit('ingest', globex, receiptOf(globex[0]), KEY);
+      const first = await committer.commit('ingest', acme, receiptOf(acme[0]), KEY, Principal.open());
+      const second = await committer.commit('ingest', globex, receiptOf(globex[0]), KEY, Principal.open());
 
       expect(first.replayed).toBe(false);
       expect(second).toEqual({ view: receiptOf(globex[0]), replayed: false });
@@ -331,11 +339,11 @@ describe('IngestionCommitter', () => {
       const repository = new InMemoryDataRepository();
       const committer = committerWith(repository);
       const single = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
-      await committer.commit('ingest', single, receiptOf(single[0]), KEY);
+      await committer.commit('ingest', single, receiptOf(single[0]), KEY, Principal.open());
 
       const batch = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
       await expect(
-        committer.commit('ingest-batch', batch, { records: batch.map(receiptOf) }, KEY),
+        committer.commit('ingest-batch', batch, { records: batch.map(receiptOf) }, KEY, Principal.open()),
       ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       expect(repository.size).toBe(1);
     });
@@ -491,7 +499,7 @@ describe('IngestionCommitter', () => {
         const records = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
         const view = receiptOf(records[0]);
 
-        const result = await committer.commit('ingest', records, view, KEY);
+        const result = await committer.commit('ingest', records, view, KEY, Principal.open());
 
         expect(result).toEqual({ view, replayed: false });
         expect(repository.has(records[0].id.value)).toBe(true);
@@ -501,7 +509,10 @@ describe('IngestionCommitter', () => {
         expect(stored?.response.body).toBe(JSON.stringify(view));
 
         const retry = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
-        expect(await committer.commit('ingest', retry, receiptOf(retry[0]), KEY)).toEqual({ view, replayed: true });
+        expect(await committer.commit('ingest', retry, receiptOf(retry[0]), KEY, Principal.open())).toEqual({
+          view,
+          replayed: true,
+        });
       });
 
       it('refuses the same request while that earlier claim is still live', async () => {
@@ -509,9 +520,9 @@ describe('IngestionCommitter', () => {
         await repository.saveAll([], IdempotencyClaimMother.live({ key: KEY.value, fingerprint: 'earlier request' }));
         const records = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
 
-        await expect(committerWith(repository).commit('ingest', records, {}, KEY)).rejects.toBeInstanceOf(
-          IdempotencyKeyReusedError,
-        );
+        await expect(
+          committerWith(repository).commit('ingest', records, {}, KEY, Principal.open()),
+        ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
         expect(repository.size).toBe(0);
         expect(published).toEqual([]);
       });
@@ -524,8 +535,8 @@ describe('IngestionCommitter', () => {
         const first = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
         const retry = recordsOf({ partnerId: 'acme', payload: { a: 1 } });
 
-        const one = await committer.commit('ingest', first, receiptOf(first[0]), KEY);
-        const two = await committer.commit('ingest', retry, receiptOf(retry[0]), KEY);
+        const one = await committer.commit('ingest', first, receiptOf(first[0]), KEY, Principal.open());
+        const two = await committer.commit('ingest', retry, receiptOf(retry[0]), KEY, Principal.open());
 
         expect(one.replayed).toBe(false);
         expect(two).toEqual({ view: receiptOf(retry[0]), replayed: false });
@@ -542,16 +553,22 @@ describe('IngestionCommitter', () => {
       const committer = committerWith(repository);
       const first = recordsOf({ partnerId: 'acme', payload: { n: 0 } }, { partnerId: 'acme', payload: { n: 1 } });
 
-      await expect(committer.commit('ingest-batch', first, { records: first.map(receiptOf) }, KEY)).rejects.toBe(
-        failure,
-      );
+      await expect(
+        committer.commit('ingest-batch', first, { records: first.map(receiptOf) }, KEY, Principal.open()),
+      ).rejects.toBe(failure);
       await flushPromises();
       expect(published).toEqual([]);
       expect(repository.size).toBe(0);
       expect(repository.claimCount).toBe(0);
 
       const retry = recordsOf({ partnerId: 'acme', payload: { n: 0 } }, { partnerId: 'acme', payload: { n: 1 } });
-      const result = await committer.commit('ingest-batch', retry, { records: retry.map(receiptOf) }, KEY);
+      const result = await committer.commit(
+        'ingest-batch',
+        retry,
+        { records: retry.map(receiptOf) },
+        KEY,
+        Principal.open(),
+      );
 
       expect(result).toEqual({ view: { records: retry.map(receiptOf) }, replayed: false });
       expect(repository.size).toBe(2);
@@ -566,7 +583,13 @@ describe('IngestionCommitter', () => {
         { partnerId: 'acme', payload: { note: 'héllo ✓' } },
       );
 
-      await committerWith(new InMemoryDataRepository()).commit('ingest-batch', records, {}, undefined);
+      await committerWith(new InMemoryDataRepository()).commit(
+        'ingest-batch',
+        records,
+        {},
+        undefined,
+        Principal.open(),
+      );
 
       expect(metrics.records).toBe(2);
       expect(metrics.payloadBytes).toEqual([
@@ -577,8 +600,20 @@ describe('IngestionCommitter', () => {
 
     it('reports a single record, and the first request with a key', async () => {
       const repository = new InMemoryDataRepository();
-      await committerWith(repository).commit('ingest', recordsOf({ partnerId: 'acme', payload: {} }), {}, undefined);
-      await committerWith(repository).commit('ingest', recordsOf({ partnerId: 'acme', payload: { k: 1 } }), {}, KEY);
+      await committerWith(repository).commit(
+        'ingest',
+        recordsOf({ partnerId: 'acme', payload: {} }),
+        {},
+        undefined,
+        Principal.open(),
+      );
+      await committerWith(repository).commit(
+        'ingest',
+        recordsOf({ partnerId: 'acme', payload: { k: 1 } }),
+        {},
+        KEY,
+        Principal.open(),
+      );
 
       expect(metrics.payloadBytes).toEqual([2, 7]);
     });
@@ -586,12 +621,18 @@ describe('IngestionCommitter', () => {
     it('reports nothing for a replay, a reused key or a failed save', async () => {
       const repository = new InMemoryDataRepository();
       const spec = { partnerId: 'acme', payload: { n: 0 } };
-      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY);
+      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY, Principal.open());
       metrics = new RecordingIngestionMetrics();
 
-      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY);
+      await committerWith(repository).commit('ingest', recordsOf(spec), {}, KEY, Principal.open());
       await expect(
-        committerWith(repository).commit('ingest', recordsOf({ ...spec, payload: { n: 1 } }), {}, KEY),
+        committerWith(repository).commit(
+          'ingest',
+          recordsOf({ ...spec, payload: { n: 1 } }),
+          {},
+          KEY,
+          Principal.open(),
+        ),
       ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       await expect(
         committerWith(new FlakyDataRepository(1, new Error('disk full'))).commit(
@@ -599,6 +640,7 @@ describe('IngestionCommitter', () => {
           recordsOf(spec, spec),
           {},
           undefined,
+          Principal.open(),
         ),
       ).rejects.toThrow('disk full');
 

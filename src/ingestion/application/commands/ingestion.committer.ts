@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventPublisher } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Principal } from '../../../access/domain/principal.value-object';
 import { DataRepository } from '../../domain/data.repository';
 import { IdempotencyKey } from '../../domain/idempotency-key.value-object';
 import { IdempotencyPolicy } from '../../domain/idempotency.policy';
@@ -21,8 +22,9 @@ export type IngestOperation = 'ingest' | 'ingest-batch';
  * Idempotency-Key, the records, the key and the response are committed together; a retry
  * gets the stored response back and saves and publishes nothing.
  *
- * Scope: a key belongs to the set of partners the request names (the partner of a single
- * ingest; the distinct partners of a batch). Fingerprint: the operation and every record's
+ * Scope: a key belongs to the API key that sent it and to the set of partners the request
+ * names (the partner of a single ingest; the distinct partners of a batch): no partner can
+ * replay or block another's key. Fingerprint: the operation and every record's
  * partner and payload, in order (JSON whitespace aside, key order counts).
  */
 @Injectable()
@@ -41,6 +43,7 @@ export class IngestionCommitter {
     records: IngestedData[],
     view: View,
     idempotencyKey: IdempotencyKey | undefined,
+    principal: Principal,
   ): Promise<IngestionResult<View>> {
     const aggregates = records.map((record) => this.publisher.mergeObjectContext(record));
     if (idempotencyKey === undefined) {
@@ -49,7 +52,7 @@ export class IngestionCommitter {
     } else {
       const outcome = await this.repository.saveAll(
         aggregates,
-        this.claim(operation, aggregates, view, idempotencyKey),
+        this.claim(operation, aggregates, view, idempotencyKey, principal),
       );
       if (outcome.kind === 'mismatch') throw new IdempotencyKeyReusedError();
       if (outcome.kind === 'replay') return { view: JSON.parse(outcome.response.body) as View, replayed: true };
@@ -77,13 +80,18 @@ export class IngestionCommitter {
     records: IngestedData[],
     view: unknown,
     key: IdempotencyKey,
+    principal: Principal,
   ): IdempotencyClaim {
     const partners = [...new Set(records.map((record) => record.partnerId.value))].sort();
+    // Open access keeps the scope that keys stored before access control had.
+    const owner = principal.keyId === null ? '' : `api-key ${principal.keyId}\n`;
     const fingerprint = createHash('sha256').update(operation);
     for (const record of records) fingerprint.update(`\n${record.partnerId.value}\n${record.payload.json}`);
     const createdAt = Timestamp.now();
     return {
-      scope: createHash('sha256').update(partners.join('\n')).digest('hex'),
+      scope: createHash('sha256')
+        .update(owner + partners.join('\n'))
+        .digest('hex'),
       key,
       fingerprint: fingerprint.digest('hex'),
       response: { status: 201, body: JSON.stringify(view) },

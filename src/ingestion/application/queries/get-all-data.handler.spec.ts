@@ -7,6 +7,9 @@ import type { DataListOptions } from './data-list.options';
 import { DataListReader } from './data-list.reader';
 import { GetAllDataHandler } from './get-all-data.handler';
 import { GetAllDataQuery } from './get-all-data.query';
+import { Principal } from '../../../access/domain/principal.value-object';
+import { PrincipalMother } from '../../../../test/mothers/principal.mother';
+import { PartnerAccessDeniedError } from '../../../access/domain/access.errors';
 
 const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 const idsOfRecords = (records: IngestedData[]) => records.map((record) => record.id.value);
@@ -28,7 +31,7 @@ describe('GetAllDataHandler', () => {
   });
 
   it('streams every partner’s records in ingestion order, in chunks', async () => {
-    const view = await handler.execute(new GetAllDataQuery());
+    const view = await handler.execute(new GetAllDataQuery(Principal.open()));
 
     const chunks = await drainChunks(view.chunks);
 
@@ -40,21 +43,21 @@ describe('GetAllDataHandler', () => {
 
   it('streams nothing from an empty store', async () => {
     const view = await new GetAllDataHandler(new DataListReader(new InMemoryDataRepository())).execute(
-      new GetAllDataQuery(),
+      new GetAllDataQuery(Principal.open()),
     );
 
     expect(await drainChunks(view.chunks)).toEqual([]);
   });
 
   it('returns a page and the cursor of its last record when more records exist', async () => {
-    const view = await handler.execute(new GetAllDataQuery({ limit: 4 }));
+    const view = await handler.execute(new GetAllDataQuery(Principal.open(), { limit: 4 }));
 
     expect(idsOf((await drainChunks(view.chunks)).flat())).toEqual(idsOfRecords(records.slice(0, 4)));
     expect(view.nextAfter).toBe(records[3].id.value);
   });
 
   it('returns the last page without a cursor', async () => {
-    const view = await handler.execute(new GetAllDataQuery({ limit: 4, after: records[3].id.value }));
+    const view = await handler.execute(new GetAllDataQuery(Principal.open(), { limit: 4, after: records[3].id.value }));
 
     expect(idsOf((await drainChunks(view.chunks)).flat())).toEqual(idsOfRecords(records.slice(4)));
     expect(view.nextAfter).toBeUndefined();
@@ -62,7 +65,7 @@ describe('GetAllDataHandler', () => {
 
   it('applies after, since, until and include', async () => {
     const view = await handler.execute(
-      new GetAllDataQuery({
+      new GetAllDataQuery(Principal.open(), {
         after: records[1].id.value,
         since: '2026-11-29T10:01:00Z',
         until: '2026-11-29T10:05:00Z',
@@ -82,6 +85,17 @@ describe('GetAllDataHandler', () => {
     ['an until in month 13', { until: '2026-13-01T00:00:00Z' }, InvalidTimestampError],
     ['a cursor that names no record', { limit: 5, after: '019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69' }, UnknownCursorError],
   ])('rejects %s with the domain error', async (_case, options, type) => {
-    await expect(handler.execute(new GetAllDataQuery(options))).rejects.toBeInstanceOf(type);
+    await expect(handler.execute(new GetAllDataQuery(Principal.open(), options))).rejects.toBeInstanceOf(type);
+  });
+
+  it('refuses every partner at once to a partner key (403), and serves an admin key', async () => {
+    await expect(handler.execute(new GetAllDataQuery(PrincipalMother.partner('acme')))).rejects.toBeInstanceOf(
+      PartnerAccessDeniedError,
+    );
+    await expect(
+      handler.execute(new GetAllDataQuery(PrincipalMother.partner('acme'), { limit: 0 as number, after: 'bad' })),
+    ).rejects.toBeInstanceOf(PartnerAccessDeniedError);
+    const view = await handler.execute(new GetAllDataQuery(PrincipalMother.admin()));
+    expect(idsOf((await drainChunks(view.chunks)).flat())).toEqual(idsOfRecords(records));
   });
 });

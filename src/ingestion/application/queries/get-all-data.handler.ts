@@ -7,7 +7,8 @@ import { GetAllDataQuery } from './get-all-data.query';
 export class GetAllDataHandler implements IQueryHandler<GetAllDataQuery> {
   constructor(private readonly reader: DataListReader) {}
 
-  execute(query: GetAllDataQuery): Promise<DataListView> {
+  async execute(query: GetAllDataQuery): Promise<DataListView> {
+    query.principal.assertMayReachAll();
     return this.reader.read(query.options);
   }
 }

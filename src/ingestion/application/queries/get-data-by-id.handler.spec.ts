@@ -4,6 +4,8 @@ import { JsonObject } from '../../domain/payload.value-object';
 import { DataNotFoundError } from '../../domain/ingestion.errors';
 import { GetDataByIdHandler } from './get-data-by-id.handler';
 import { GetDataByIdQuery } from './get-data-by-id.query';
+import { Principal } from '../../../access/domain/principal.value-object';
+import { PrincipalMother } from '../../../../test/mothers/principal.mother';
 
 describe('GetDataByIdHandler', () => {
   let repository: InMemoryDataRepository;
@@ -20,7 +22,7 @@ describe('GetDataByIdHandler', () => {
     await repository.save(IngestedDataMother.ingested({ partnerId: 'globex' }));
     await repository.save(data);
 
-    const view = await handler.execute(new GetDataByIdQuery(data.id.value));
+    const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value));
 
     expect(view).toEqual({
       id: data.id.value,
@@ -36,7 +38,7 @@ describe('GetDataByIdHandler', () => {
     const data = IngestedDataMother.ingested({ payload: JSON.parse(text) as JsonObject });
     await repository.save(data);
 
-    const view = await handler.execute(new GetDataByIdQuery(data.id.value));
+    const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value));
 
     expect(view.payloadJson).toBe(text);
   });
@@ -45,8 +47,10 @@ describe('GetDataByIdHandler', () => {
     await repository.save(IngestedDataMother.ingested());
     const unknown = IngestedDataMother.ingested().id.value;
 
-    await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toBeInstanceOf(DataNotFoundError);
-    await expect(handler.execute(new GetDataByIdQuery(unknown))).rejects.toMatchObject({
+    await expect(handler.execute(new GetDataByIdQuery(Principal.open(), unknown))).rejects.toBeInstanceOf(
+      DataNotFoundError,
+    );
+    await expect(handler.execute(new GetDataByIdQuery(Principal.open(), unknown))).rejects.toMatchObject({
       code: 'data-not-found',
       message: expect.stringContaining(unknown),
     });
@@ -61,7 +65,7 @@ describe('GetDataByIdHandler', () => {
   ])('raises DataNotFoundError for %s, without asking the repository', async (_case, id) => {
     const findById = jest.spyOn(repository, 'findById');
 
-    await expect(handler.execute(new GetDataByIdQuery(id))).rejects.toBeInstanceOf(DataNotFoundError);
+    await expect(handler.execute(new GetDataByIdQuery(Principal.open(), id))).rejects.toBeInstanceOf(DataNotFoundError);
     expect(findById).not.toHaveBeenCalled();
   });
 
@@ -69,8 +73,23 @@ describe('GetDataByIdHandler', () => {
     const data = IngestedDataMother.ingested();
     await repository.save(data);
 
-    const view = await handler.execute(new GetDataByIdQuery(data.id.value.toUpperCase()));
+    const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value.toUpperCase()));
 
     expect(view.id).toBe(data.id.value);
+  });
+
+  it("does not find another partner's record for a partner key (404, not 403), and finds it for an admin key", async () => {
+    const data = IngestedDataMother.ingested({ partnerId: 'globex' });
+    await repository.save(data);
+
+    await expect(
+      handler.execute(new GetDataByIdQuery(PrincipalMother.partner('acme'), data.id.value)),
+    ).rejects.toBeInstanceOf(DataNotFoundError);
+    expect((await handler.execute(new GetDataByIdQuery(PrincipalMother.partner('globex'), data.id.value))).id).toBe(
+      data.id.value,
+    );
+    expect((await handler.execute(new GetDataByIdQuery(PrincipalMother.admin(), data.id.value))).id).toBe(
+      data.id.value,
+    );
   });
 });

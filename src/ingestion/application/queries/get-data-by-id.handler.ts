@@ -13,7 +13,8 @@ export class GetDataByIdHandler implements IQueryHandler<GetDataByIdQuery> {
     // A string that is not one of our ids names no record: 404, as the contract says.
     if (!DataId.isValid(query.id)) throw new DataNotFoundError(query.id);
     const data = await this.repository.findById(DataId.create(query.id));
-    if (!data) throw new DataNotFoundError(query.id);
+    // Another partner's record is not found rather than forbidden: a key learns nothing of records outside its scope.
+    if (!data || !query.principal.mayReach(data.partnerId.value)) throw new DataNotFoundError(query.id);
     return {
       id: data.id.value,
       partnerId: data.partnerId.value,

@@ -7,6 +7,9 @@ import { InvalidDataIdError, InvalidPartnerIdError, InvalidTimestampError } from
 import { DataListReader } from './data-list.reader';
 import { GetDataByPartnerIdHandler } from './get-data-by-partner-id.handler';
 import { GetDataByPartnerIdQuery } from './get-data-by-partner-id.query';
+import { Principal } from '../../../access/domain/principal.value-object';
+import { PrincipalMother } from '../../../../test/mothers/principal.mother';
+import { PartnerAccessDeniedError } from '../../../access/domain/access.errors';
 
 const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 const idsOfRecords = (records: IngestedData[]) => records.map((record) => record.id.value);
@@ -27,7 +30,7 @@ describe('GetDataByPartnerIdHandler', () => {
   });
 
   it('streams only that partner’s records, in ingestion order, in chunks', async () => {
-    const view = await handler.execute(new GetDataByPartnerIdQuery('acme'));
+    const view = await handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'acme'));
 
     const chunks = await drainChunks(view.chunks);
 
@@ -38,8 +41,8 @@ describe('GetDataByPartnerIdHandler', () => {
   });
 
   it('lists nothing for a partner without records, in both modes', async () => {
-    const streamed = await handler.execute(new GetDataByPartnerIdQuery('initech'));
-    const paged = await handler.execute(new GetDataByPartnerIdQuery('initech', { limit: 10 }));
+    const streamed = await handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'initech'));
+    const paged = await handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'initech', { limit: 10 }));
 
     expect((await drainChunks(streamed.chunks)).flat()).toEqual([]);
     expect((await drainChunks(paged.chunks)).flat()).toEqual([]);
@@ -47,8 +50,10 @@ describe('GetDataByPartnerIdHandler', () => {
   });
 
   it('pages through the partner’s records with the cursor of each page’s last record', async () => {
-    const first = await handler.execute(new GetDataByPartnerIdQuery('acme', { limit: 3 }));
-    const second = await handler.execute(new GetDataByPartnerIdQuery('acme', { limit: 3, after: first.nextAfter }));
+    const first = await handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'acme', { limit: 3 }));
+    const second = await handler.execute(
+      new GetDataByPartnerIdQuery(Principal.open(), 'acme', { limit: 3, after: first.nextAfter }),
+    );
 
     expect(idsOf((await drainChunks(first.chunks)).flat())).toEqual(idsOfRecords(acme.slice(0, 3)));
     expect(first.nextAfter).toBe(acme[2].id.value);
@@ -58,7 +63,7 @@ describe('GetDataByPartnerIdHandler', () => {
 
   it('applies since, until and include within the partner', async () => {
     const view = await handler.execute(
-      new GetDataByPartnerIdQuery('globex', {
+      new GetDataByPartnerIdQuery(Principal.open(), 'globex', {
         since: '2026-11-29T10:03:00.000Z',
         until: '2026-11-29T10:07:00.000Z',
         includePayload: true,
@@ -78,19 +83,36 @@ describe('GetDataByPartnerIdHandler', () => {
     ['65 characters', PartnerIdMother.ofLength(65)],
     ['unicode', 'acmé'],
   ])('rejects a partner id with %s with InvalidPartnerIdError', async (_case, partnerId) => {
-    await expect(handler.execute(new GetDataByPartnerIdQuery(partnerId))).rejects.toBeInstanceOf(InvalidPartnerIdError);
-    await expect(handler.execute(new GetDataByPartnerIdQuery(partnerId, { limit: 5 }))).rejects.toMatchObject({
+    await expect(handler.execute(new GetDataByPartnerIdQuery(Principal.open(), partnerId))).rejects.toBeInstanceOf(
+      InvalidPartnerIdError,
+    );
+    await expect(
+      handler.execute(new GetDataByPartnerIdQuery(Principal.open(), partnerId, { limit: 5 })),
+    ).rejects.toMatchObject({
       code: 'invalid-partner-id',
       field: 'partner_id',
     });
   });
 
   it('rejects invalid options with the domain errors', async () => {
-    await expect(handler.execute(new GetDataByPartnerIdQuery('acme', { after: 'x' }))).rejects.toBeInstanceOf(
-      InvalidDataIdError,
-    );
-    await expect(handler.execute(new GetDataByPartnerIdQuery('acme', { since: 'x' }))).rejects.toBeInstanceOf(
-      InvalidTimestampError,
-    );
+    await expect(
+      handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'acme', { after: 'x' })),
+    ).rejects.toBeInstanceOf(InvalidDataIdError);
+    await expect(
+      handler.execute(new GetDataByPartnerIdQuery(Principal.open(), 'acme', { since: 'x' })),
+    ).rejects.toBeInstanceOf(InvalidTimestampError);
+  });
+
+  it("refuses another partner's list to a partner key (403), after checking the partner id (400)", async () => {
+    await expect(
+      handler.execute(new GetDataByPartnerIdQuery(PrincipalMother.partner('acme'), 'globex')),
+    ).rejects.toBeInstanceOf(PartnerAccessDeniedError);
+    await expect(
+      handler.execute(new GetDataByPartnerIdQuery(PrincipalMother.partner('acme'), '../globex')),
+    ).rejects.toBeInstanceOf(InvalidPartnerIdError);
+    const own = await handler.execute(new GetDataByPartnerIdQuery(PrincipalMother.partner('acme'), 'acme'));
+    expect(idsOf((await drainChunks(own.chunks)).flat())).toEqual(idsOfRecords(acme));
+    const admin = await handler.execute(new GetDataByPartnerIdQuery(PrincipalMother.admin(), 'globex'));
+    expect((await drainChunks(admin.chunks)).flat().every((row) => row.partnerId === 'globex')).toBe(true);
   });
 });

@@ -1,7 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
+import type { Principal } from '../../../access/domain/principal.value-object';
+import { ApiKeyGuard } from '../../../access/infrastructure/http/api-key.guard';
+import { RateLimitGuard } from '../../../access/infrastructure/http/rate-limit.guard';
+import { CurrentPrincipal } from '../../../access/infrastructure/http/request-principal';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestDataBatchCommand } from '../../application/commands/ingest-data-batch.command';
 import { IngestDataCommand } from '../../application/commands/ingest-data.command';
@@ -34,6 +38,7 @@ import { RequestValidationPipe } from './request-validation.pipe';
 
 @ApiTags('ingestion')
 @Controller('ingest')
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 export class IngestController {
   private readonly maxBatchRecords: number;
   private readonly exportStallTimeoutMs: number;
@@ -52,12 +57,13 @@ export class IngestController {
   @ApiIngestOne()
   async ingest(
     @Body(RequestValidationPipe) body: IngestDataDto,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataReceiptView> {
     const payloadText = objectMemberSources(rawJsonBody(request)).get('payload');
     const result = await this.commandBus.execute(
-      new IngestDataCommand(body.partner_id, body.payload, payloadText, header(request, 'idempotency-key')),
+      new IngestDataCommand(principal, body.partner_id, body.payload, payloadText, header(request, 'idempotency-key')),
     );
     void reply.header('location', publicPath(request, `/ingest/${result.view.id}`));
     return answer(result, reply);
@@ -68,12 +74,13 @@ export class IngestController {
   @ApiIngestBatch()
   async ingestBatch(
     @Body(RequestValidationPipe) body: IngestDataBatchDto,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
     const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request), this.maxBatchRecords);
     const result = await this.commandBus.execute(
-      new IngestDataBatchCommand(records, header(request, 'idempotency-key'), errors),
+      new IngestDataBatchCommand(principal, records, header(request, 'idempotency-key'), errors),
     );
     return answer(result, reply);
   }
@@ -82,10 +89,11 @@ export class IngestController {
   @ApiListAll()
   async listAll(
     @Query(RequestValidationPipe) query: ListDataQueryDto,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const view = await this.queryBus.execute(new GetAllDataQuery(toListOptions(query)));
+    const view = await this.queryBus.execute(new GetAllDataQuery(principal, toListOptions(query)));
     sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
@@ -94,17 +102,22 @@ export class IngestController {
   async listByPartner(
     @Param('partner_id') partnerId: string,
     @Query(RequestValidationPipe) query: ListDataQueryDto,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(partnerId, toListOptions(query)));
+    const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(principal, partnerId, toListOptions(query)));
     sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
   @Get(':id')
   @ApiGetById()
-  async getById(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
-    const view = await this.queryBus.execute(new GetDataByIdQuery(id));
+  async getById(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const view = await this.queryBus.execute(new GetDataByIdQuery(principal, id));
     void reply.header('content-type', JSON_CONTENT_TYPE).send(recordJson(view));
   }
 }

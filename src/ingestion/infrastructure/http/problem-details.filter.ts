@@ -1,5 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccessRefusalAudit } from '../../../access/application/access-refusal.audit';
+import { AccessRefusedError } from '../../../access/domain/access.errors';
+import { requestPrincipal } from '../../../access/infrastructure/http/request-principal';
 import { isClientAbort } from '../../../http/client-abort';
 import { ExportLimitReachedError, StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
 import { sendProblem, toProblemDetails } from './problem-details';
@@ -13,6 +16,8 @@ import { sendProblem, toProblemDetails } from './problem-details';
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
+  constructor(private readonly accessAudit: AccessRefusalAudit) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
@@ -24,7 +29,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     const problem = toProblemDetails(error);
-    if (error instanceof StorageUnavailableError || error instanceof StorageFullError) {
+    if (error instanceof AccessRefusedError) {
+      this.accessAudit.refused(
+        error,
+        { id: request.id, method: request.method, route: request.routeOptions?.url ?? request.url },
+        requestPrincipal(request),
+      );
+    } else if (error instanceof StorageUnavailableError || error instanceof StorageFullError) {
       const state = error instanceof StorageFullError ? 'database full' : 'database unavailable';
       this.logger.warn(
         `request ${request.id} ${request.method} ${request.routeOptions?.url ?? request.url}: ${state} (${error.reason})`,

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { AccessError } from '../../../access/domain/access.errors';
 import { IngestionError, InvalidBatchError } from '../../domain/ingestion.errors';
 import { InvalidBodyEncodingError } from './invalid-body-encoding.error';
 import { FieldError, RequestValidationError } from './request-validation.error';
@@ -38,6 +39,12 @@ const DOMAIN_STATUS: Record<string, number> = {
   'export-limit-reached': HttpStatus.SERVICE_UNAVAILABLE,
 };
 
+const ACCESS_STATUS: Record<string, number> = {
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'rate-limited': HttpStatus.TOO_MANY_REQUESTS,
+};
+
 /** Statuses that ask the client to come back (header `Retry-After`). */
 export function isRetryable(status: number): boolean {
   return status === HttpStatus.SERVICE_UNAVAILABLE || status === HttpStatus.INSUFFICIENT_STORAGE;
@@ -60,6 +67,9 @@ export function toProblemDetails(error: unknown): ProblemDetails {
       error.message,
       error.field ? [{ field: error.field, message: error.message }] : undefined,
     );
+  }
+  if (error instanceof AccessError) {
+    return problem(ACCESS_STATUS[error.code] ?? HttpStatus.BAD_REQUEST, error.code, error.message);
   }
   if (error instanceof RequestValidationError) {
     return problem(HttpStatus.BAD_REQUEST, 'validation-error', error.message, error.errors);
@@ -106,8 +116,12 @@ function genericDetail(status: number): string {
     : 'The server could not complete the request.';
 }
 
-/** Sends a problem document as the response, with `Retry-After` when the client should come back. */
+/**
+ * Sends a problem document as the response, with `Retry-After` when the client should come
+ * back, and the Bearer challenge (RFC 6750) with a 401.
+ */
 export function sendProblem(reply: FastifyReply, document: ProblemDetails): void {
   if (isRetryable(document.status)) void reply.header('retry-after', RETRY_AFTER_SECONDS);
+  if (document.status === HttpStatus.UNAUTHORIZED) void reply.header('www-authenticate', 'Bearer');
   void reply.status(document.status).header('content-type', PROBLEM_CONTENT_TYPE).send(document);
 }

@@ -10,7 +10,7 @@ import {
   type HeaderObject,
   type MediaTypeObject,
 } from '@nestjs/swagger';
-import { ApiProblemResponse } from '../../../../openapi/api-responses';
+import { ApiKeyAccess, ApiProblemResponse, rateLimitHeaders } from '../../../../openapi/api-responses';
 import {
   BatchReceiptSchema,
   DataReceiptSchema,
@@ -82,8 +82,9 @@ function ApiIdempotencyKey(): MethodDecorator & ClassDecorator {
     name: 'Idempotency-Key',
     required: false,
     description:
-      'Makes a retry safe, per partner: the same key with the same body answers the original status and body again ' +
-      '(`Idempotent-Replayed: true`) without storing anything; with a different body it is a 422. Kept at least ' +
+      'Makes a retry safe, per API key and partner: the same key with the same body answers the original status and ' +
+      'body again (`Idempotent-Replayed: true`) without storing anything; with a different body it is a 422. ' +
+      'The same value sent with another API key neither replays nor blocks it. Kept at least ' +
       'IDEMPOTENCY_TTL_HOURS (default 24). 1–255 printable ASCII characters; anything else is a 400.',
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN },
   });
@@ -134,7 +135,7 @@ function ApiListResponses(subject: string, path: string): MethodDecorator & Clas
         'record is streamed from a database cursor, as fast as the client reads; a client that reads nothing for ' +
         'EXPORT_STALL_TIMEOUT_MS is cut off (the body ends without its last chunk). With ' +
         '`Accept: application/x-ndjson`, one JSON object a line.',
-      headers: { Link: linkHeader(path) },
+      headers: { Link: linkHeader(path), ...rateLimitHeaders() },
       content: {
         [JSON_MEDIA_TYPE]: { schema: { type: 'array', items: item } },
         [NDJSON_MEDIA_TYPE]: ndjsonOf(item),
@@ -171,6 +172,7 @@ export function ApiIngestOne(): MethodDecorator & ClassDecorator {
           },
         },
         'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER,
+        ...rateLimitHeaders(),
       },
       links: {
         getById: {
@@ -185,6 +187,7 @@ export function ApiIngestOne(): MethodDecorator & ClassDecorator {
       'Invalid JSON, an unknown member, a missing or invalid `partner_id`, a missing or non-object `payload`, ' +
         'a payload nested too deep, or an invalid `Idempotency-Key`.',
     ),
+    ApiKeyAccess("A partner key and another partner's `partner_id`: nothing is stored."),
     ApiIngestProblems(),
   );
 }
@@ -199,12 +202,15 @@ export function ApiIngestBatch(): MethodDecorator & ClassDecorator {
     ApiCreatedResponse({
       description: 'Every record is committed; the receipts are in request order.',
       type: BatchReceiptSchema,
-      headers: { 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER },
+      headers: { 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER, ...rateLimitHeaders() },
     }),
     ApiProblemResponse(
       400,
       'Invalid JSON, too few or too many records, or an invalid record (`errors[].field` names it, e.g. ' +
         '`records[3].payload`): nothing is stored. Also an invalid `Idempotency-Key`.',
+    ),
+    ApiKeyAccess(
+      "A partner key and a record with another partner's `partner_id`: the whole batch is refused, nothing is stored.",
     ),
     ApiIngestProblems(),
   );
@@ -215,6 +221,10 @@ export function ApiListAll(): MethodDecorator & ClassDecorator {
     ApiOperation({ summary: 'List every record' }),
     ApiListResponses('Every matching record', '/ingest/all'),
     ApiProblemResponse(400, 'An invalid query parameter, or an `after` that names no record.'),
+    ApiKeyAccess(
+      "A partner key: only an admin key lists every partner's records (a partner key lists its own at " +
+        '`/ingest/partner/{partner_id}`).',
+    ),
   );
 }
 
@@ -228,6 +238,7 @@ export function ApiListByPartner(): MethodDecorator & ClassDecorator {
     }),
     ApiListResponses("The partner's matching records", '/ingest/partner/acme'),
     ApiProblemResponse(400, 'An invalid `partner_id` or query parameter, or an `after` that names no record.'),
+    ApiKeyAccess("A partner key and another partner's `partner_id`."),
   );
 }
 
@@ -241,8 +252,17 @@ export function ApiGetById(): MethodDecorator & ClassDecorator {
         'The record id (a UUID version 7): the `id` that `POST /ingest` answered (link `getById`) or that a list shows.',
       schema: { type: 'string', format: 'uuid', pattern: DATA_ID_INPUT_PATTERN },
     }),
-    ApiOkResponse({ description: 'The record with its payload, as it was written.', type: DataRecordSchema }),
-    ApiProblemResponse(404, 'No record has this id, or it is not a UUID version 7.'),
+    ApiOkResponse({
+      description: 'The record with its payload, as it was written.',
+      type: DataRecordSchema,
+      headers: rateLimitHeaders(),
+    }),
+    ApiProblemResponse(
+      404,
+      "No record has this id, or it is not a UUID version 7, or it is another partner's and the API key is a " +
+        "partner key (the same answer: a key learns nothing of other partners' ids).",
+    ),
+    ApiKeyAccess(),
     ApiReadProblems(),
   );
 }
