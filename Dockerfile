@@ -2,6 +2,7 @@
 #
 #   docker build -t ingestion-service .
 #   docker run -p 5001:5001 -v ingestion-data:/app/data ingestion-service
+#   docker exec <container> node dist/keys.js create --partner acme    # API keys (README: "Access control")
 #
 # scripts/docker-smoke.sh (npm run docker:smoke) reads this file and performs its steps in a
 # temporary folder, so keep to the instructions it understands: FROM, WORKDIR, ENV KEY=VALUE,

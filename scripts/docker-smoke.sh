@@ -597,6 +597,24 @@ node -e '
 ' "$body" "$TMP/get.json" "$id" || fail "GET /ingest/$id did not give the payload back: $(cat "$TMP/get.json")"
 log "GET /ingest/$id 200, payload round-trips"
 
+# ---- the keys CLI in the container, while the server runs: once a key exists, keys are required
+if [[ -f "$APP_DIR/dist/keys.js" ]]; then
+  created="$(cd "$APP_DIR" && "${RUN_AS[@]}" "${container_env[@]}" node dist/keys.js create --partner acme --name smoke 2>"$TMP/keys.err")" ||
+    fail "node dist/keys.js create failed: $(cat "$TMP/keys.err")"
+  key="$(node -e 'const k = JSON.parse(process.argv[1]); if (!/^ik_/.test(k.key) || k.partner_id !== "acme") process.exit(1); console.log(k.key);' "$created")" ||
+    fail "node dist/keys.js create printed $created"
+  status=""
+  for _ in $(seq 1 20); do
+    status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' --data "$body" "$BASE/ingest")"
+    [[ "$status" == 401 ]] && break
+    sleep 0.1
+  done
+  [[ "$status" == 401 ]] || fail "POST /ingest without a key answered $status once a key exists (expected 401)"
+  status="$(curl -s -o "$TMP/post-key.json" -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -H "authorization: Bearer $key" --data "$body" "$BASE/ingest")"
+  [[ "$status" == 201 ]] || fail "POST /ingest with the new key answered $status: $(cat "$TMP/post-key.json")"
+  log "node dist/keys.js create: a partner key; POST /ingest 401 without it, 201 with it"
+fi
+
 # ---- Prometheus metrics, once the route exists (checked after the ingest, so the request
 # histogram has samples)
 metrics="$(curl -s -o "$TMP/metrics.txt" -w '%{http_code} %{content_type}' --max-time 5 "$BASE/metrics" || true)"
