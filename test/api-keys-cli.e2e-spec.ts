@@ -5,9 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ApiKey } from '../src/access/domain/api-key.entity';
+import { runKeysCli } from '../src/access/infrastructure/cli/keys.cli';
 import { TypeOrmApiKeyRepository } from '../src/access/infrastructure/persistence/typeorm-api-key.repository';
 import { createMigratedDataSource, dataSourceOptions } from '../src/config/database.options';
 import { validateEnvironment } from '../src/config/validate-environment';
@@ -90,6 +92,31 @@ function runKeys(args: string[], variables: Record<string, string>, cwd: string)
   });
 }
 
+/** A stream that keeps what is written to it. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString() };
+}
+
+/**
+ * The CLI's work (runKeysCli, which src/keys.ts runs) in this process: the same parsing, module,
+ * database and output as a run of the process, without starting Node with the TypeScript loader
+ * each time. The specs that need the process itself (exit codes, .env, logs) use runKeys.
+ */
+async function runKeysHere(args: string[], variables: Record<string, string>): Promise<Finished> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runKeysCli(args, { stdout: stdout.stream, stderr: stderr.stream }, variables);
+  printed.push(stdout.text());
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
 /** Runs of the CLI two at a time: more at once only makes each slower on a small CI machine. */
 async function runAll(argsList: string[][], run: (...args: string[]) => Promise<Finished>): Promise<Finished[]> {
   const results: Finished[] = [];
@@ -119,7 +146,7 @@ function storedBoolean(database: TestDatabase, value: boolean): boolean | number
 describe('the keys CLI (src/keys.ts)', () => {
   let database: TestDatabase;
   let folder: string;
-  const keys = (...args: string[]) => runKeys(args, { DATABASE_URL: database.url, LOG_LEVEL: 'info' }, folder);
+  const keys = (...args: string[]) => runKeysHere(args, { DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
 
   async function create(...args: string[]): Promise<CreatedLine> {
     const result = await keys('create', ...args);
@@ -334,6 +361,7 @@ describe('the keys CLI (src/keys.ts)', () => {
 
   it('printed nothing but JSON lines on stdout, in any of its runs', () => {
     expect(printed.length).toBeGreaterThan(20);
+    expect(printed.filter((stdout) => stdout !== '').length).toBeGreaterThan(5);
     for (const stdout of printed) {
       if (stdout === '') continue;
       for (const line of jsonLines<unknown>(stdout)) expect(line).toEqual(expect.any(Object));
@@ -361,6 +389,9 @@ describe('the keys CLI (src/keys.ts)', () => {
       const created = await run('create', '--admin', '--name', 'while serving');
       expect(created).toMatchObject({ code: 0 });
       const [{ id, key }] = jsonLines<CreatedLine>(created.stdout);
+      const logged = jsonLines<{ msg: string }>(created.stderr).map((line) => line.msg);
+      expect(logged).toContain(`API key ${id} created (admin, name "while serving")`);
+      expect(created.stderr).not.toContain(key);
 
       await waitFor(async () => (await get(app, '/ingest/all?limit=1')).statusCode === 401, 'a key to be required');
       expect((await get(app, '/ingest/all?limit=1', { authorization: `Bearer ${key}` })).statusCode).toBe(200);

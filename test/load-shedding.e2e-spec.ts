@@ -42,7 +42,8 @@ describe('load shedding (event loop lag past LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_
   }
 
   it('serves ingests while the event loop keeps up', async () => {
-    expect(underPressure()).toBe(false);
+    // The app's own start (compiling modules, migrating) may lag past 20 ms in the first samples.
+    await waitFor(() => !underPressure(), 'the lag of the start to clear');
     expect((await ingest(context.app, { partner_id: 'acme', payload: { calm: true } })).statusCode).toBe(201);
   });
 
