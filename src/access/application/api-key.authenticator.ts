@@ -26,7 +26,7 @@ export class ApiKeyAuthenticator {
   private readonly lookups = new Map<string, CachedLookup>();
   private readonly lastRecordedUse = new Map<string, number>();
   private accessControlOn = false;
-  private accessControlCheck?: CachedLookup['expiresAt'];
+  private accessControlCheckedUntil?: number;
   private pendingCheck?: Promise<boolean>;
 
   constructor(private readonly keys: ApiKeyRepository) {}
@@ -48,13 +48,13 @@ export class ApiKeyAuthenticator {
   async isAccessControlOn(): Promise<boolean> {
     if (this.accessControlOn) return true;
     const now = Date.now();
-    if (this.accessControlCheck !== undefined && now < this.accessControlCheck) return false;
+    if (this.accessControlCheckedUntil !== undefined && now < this.accessControlCheckedUntil) return false;
     this.pendingCheck ??= this.keys.anyCreated().finally(() => {
       this.pendingCheck = undefined;
     });
     const on = await this.pendingCheck;
     this.accessControlOn = on;
-    this.accessControlCheck = Date.now() + KEY_CACHE_TTL_MS;
+    this.accessControlCheckedUntil = Date.now() + KEY_CACHE_TTL_MS;
     return on;
   }
 
