@@ -15,7 +15,8 @@ import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throt
 
 /**
  * Access control over HTTP: API keys authenticate requests (ApiKeyGuard), each key is rate
- * limited (RateLimitGuard), refusals are audited. Routes opt in with both guards.
+ * limited (RateLimitGuard, on @nestjs/throttler's options and storage), refusals are audited.
+ * Routes opt in with both guards.
  */
 @Module({
   imports: [
@@ -29,10 +30,8 @@ import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throt
         const local = new FixedWindowThrottlerStorage();
         return {
           // A window of burst / rate seconds admits `burst` requests at once and `rate` per second on average.
-          throttlers: [
-            { name: 'default', limit: burst, ttl: perSecond === 0 ? 1 : Math.ceil((1000 * burst) / perSecond) },
-          ],
-          skipIf: () => perSecond === 0,
+          throttlers:
+            perSecond === 0 ? [] : [{ name: 'default', limit: burst, ttl: Math.ceil((1000 * burst) / perSecond) }],
           storage: redisUrl === '' ? local : new SharedThrottlerStorage(redisUrl, local),
         };
       },

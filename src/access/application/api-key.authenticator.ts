@@ -11,9 +11,17 @@ const MAX_CACHED_LOOKUPS = 10_000;
 const USE_RECORD_INTERVAL_MS = 60_000;
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
+interface FoundKey {
+  key: ApiKey;
+  principal: Principal;
+  storedDigest: Buffer;
+}
+
 interface CachedLookup {
   expiresAt: number;
-  found: Promise<{ key: ApiKey; principal: Principal } | null>;
+  found: Promise<FoundKey | null>;
+  /** Once `found` has resolved: read without a turn of the microtask queue. */
+  settled?: FoundKey | null;
 }
 
 /**
@@ -32,13 +40,15 @@ export class ApiKeyAuthenticator {
   constructor(private readonly keys: ApiKeyRepository) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    if (!(await this.isAccessControlOn())) return Principal.open();
+    if (!this.accessControlOn && !(await this.isAccessControlOn())) return Principal.open();
     const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (token === undefined) throw new UnauthenticatedError('missing_key');
     const secret = ApiKeySecret.parse(token);
     if (secret === null) throw new UnauthenticatedError('malformed_key');
-    const found = await this.lookup(secret);
-    if (found === null || !secret.matches(found.key.secretHash)) throw new UnauthenticatedError('unknown_key');
+    const digest = secret.digest();
+    const lookup = this.lookup(digest);
+    const found = lookup.settled !== undefined ? lookup.settled : await lookup.found;
+    if (found === null || !secret.matches(found.storedDigest, digest)) throw new UnauthenticatedError('unknown_key');
     if (found.key.isRevoked) throw new UnauthenticatedError('revoked_key');
     this.recordUse(found.key.id);
     return found.principal;
@@ -58,18 +68,26 @@ export class ApiKeyAuthenticator {
     return on;
   }
 
-  private lookup(secret: ApiKeySecret): CachedLookup['found'] {
-    const hash = secret.hash();
+  private lookup(digest: Buffer): CachedLookup {
     const now = Date.now();
-    const cached = this.lookups.get(hash);
-    if (cached !== undefined && now < cached.expiresAt) return cached.found;
+    const cacheKey = digest.toString('latin1');
+    const cached = this.lookups.get(cacheKey);
+    if (cached !== undefined && now < cached.expiresAt) return cached;
     if (this.lookups.size >= MAX_CACHED_LOOKUPS) this.lookups.clear();
-    const found = this.keys
-      .findBySecretHash(hash)
-      .then((key) => (key === null ? null : { key, principal: Principal.of(key) }));
-    this.lookups.set(hash, { expiresAt: now + KEY_CACHE_TTL_MS, found });
-    found.catch(() => this.lookups.delete(hash));
-    return found;
+    const lookup: CachedLookup = {
+      expiresAt: now + KEY_CACHE_TTL_MS,
+      found: this.keys
+        .findBySecretHash(digest.toString('hex'))
+        .then((key) =>
+          key === null ? null : { key, principal: Principal.of(key), storedDigest: Buffer.from(key.secretHash, 'hex') },
+        ),
+    };
+    lookup.found.then(
+      (found) => (lookup.settled = found),
+      () => this.lookups.delete(cacheKey),
+    );
+    this.lookups.set(cacheKey, lookup);
+    return lookup;
   }
 
   /** `last_used_at` to the minute: one write per key and minute, never on the request's path. */

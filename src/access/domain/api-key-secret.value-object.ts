@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const PREFIX = 'ik_';
 const SECRET = /^ik_[A-Za-z0-9_-]{43}$/;
@@ -21,12 +21,16 @@ export class ApiKeySecret {
   }
 
   hash(): string {
-    return createHash('sha256').update(this.value).digest('hex');
+    return this.digest().toString('hex');
   }
 
-  matches(storedHash: string): boolean {
-    const expected = Buffer.from(storedHash, 'hex');
-    const actual = Buffer.from(this.hash(), 'hex');
-    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  digest(): Buffer {
+    return hash('sha256', this.value, 'buffer');
+  }
+
+  /** In constant time; `digest` spares computing it again when the caller has it. */
+  matches(storedHash: string | Buffer, digest: Buffer = this.digest()): boolean {
+    const expected = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
+    return expected.length === digest.length && timingSafeEqual(expected, digest);
   }
 }

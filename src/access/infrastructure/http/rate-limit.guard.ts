@@ -1,42 +1,56 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  type ThrottlerModuleOptions,
+  type ThrottlerOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitExceededError } from '../../domain/access.errors';
 import { requestPrincipal } from './request-principal';
 
 /**
  * One counter per API key across every guarded route (a batch is one request), after
- * ApiKeyGuard. Headers follow the IETF RateLimit draft (`RateLimit-Limit`, `-Remaining`,
- * `-Reset`), on refusals too. Open access (no key) has nothing to count by and is not limited.
+ * ApiKeyGuard, in the throttler's storage (ThrottlerModule: per instance, or Redis). Headers
+ * follow the IETF RateLimit draft, on refusals too. Open access (no key) is not limited.
+ *
+ * ThrottlerGuard itself resolves six route-level overrides through the reflector and awaits
+ * seven times per request: 6 µs of a 100 µs GET by id here. Routes have no overrides, so
+ * this guard reads the module's one throttler once and makes one storage call per request.
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
-  protected headerPrefix = 'RateLimit';
+export class RateLimitGuard implements CanActivate {
+  /** undefined: no limit (RATE_LIMIT_PER_SECOND=0 configures no throttler). */
+  private readonly throttler?: ThrottlerOptions & { limit: number; ttl: number };
 
-  protected async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return this.keyIdOf(context.switchToHttp().getRequest<FastifyRequest>()) === null;
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+  ) {
+    this.throttler = (Array.isArray(options) ? options : options.throttlers)[0] as RateLimitGuard['throttler'];
   }
 
-  protected async getTracker(request: Record<string, unknown>): Promise<string> {
-    return this.keyIdOf(request as unknown as FastifyRequest) ?? '';
-  }
-
-  protected generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
-    return `ingestion:rate-limit:${throttler}:${tracker}`;
-  }
-
-  protected async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const keyId = requestPrincipal(http.getRequest<FastifyRequest>())?.keyId ?? null;
+    if (keyId === null || this.throttler === undefined) return true;
+    const { limit, ttl, name = 'default' } = this.throttler;
+    const record = await this.storage.increment(`ingestion:rate-limit:${name}:${keyId}`, ttl, limit, ttl, name);
+    const reply = http.getResponse<FastifyReply>();
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, record.timeToBlockExpire);
+      void reply
+        .header('retry-after', retryAfter)
+        .header('ratelimit-limit', limit)
+        .header('ratelimit-remaining', 0)
+        .header('ratelimit-reset', retryAfter);
+      throw new RateLimitExceededError(retryAfter);
+    }
     void reply
-      .header('retry-after', retryAfter)
-      .header('ratelimit-limit', detail.limit)
-      .header('ratelimit-remaining', 0)
-      .header('ratelimit-reset', retryAfter);
-    throw new RateLimitExceededError(retryAfter);
-  }
-
-  private keyIdOf(request: FastifyRequest): string | null {
-    return requestPrincipal(request)?.keyId ?? null;
+      .header('ratelimit-limit', limit)
+      .header('ratelimit-remaining', Math.max(0, limit - record.totalHits))
+      .header('ratelimit-reset', record.timeToExpire);
+    return true;
   }
 }
