@@ -14,6 +14,10 @@
 //     and with NATS_URL (a nats-server of the bench's own, JetStream in .bench/nats), back to back;
 //     the latency from each 201 to its message in JetStream under that load; and the relay's rate
 //     when it catches up on a backlog of BENCH_BACKLOG_ROWS (100000) records.
+//   BENCH_AUTH=1 (default; 0 leaves it out): POST /ingest and GET /ingest/<id> on two fresh
+//     databases, one open (no key) and one with a partner key sent as `Authorization: Bearer`
+//     (rate limit on, high enough never to refuse), in alternating rounds; the ratio is the cost
+//     of authentication and rate limiting per request.
 //   BENCH_BASELINE=<a built checkout>: its dist/main.js is measured beside the service in the NATS
 //     scenario (without NATS_URL), e.g. the commit before a change.
 //
@@ -45,6 +49,9 @@ const NATS_PORT = 4333;
 const NATS_URL = `nats://127.0.0.1:${NATS_PORT}`;
 const BACKLOG_ROWS = Number(process.env.BENCH_BACKLOG_ROWS ?? 100000);
 const BASELINE = process.env.BENCH_BASELINE;
+const AUTH = process.env.BENCH_AUTH !== '0';
+const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 2);
+const PORTS = { service: 5002, 'service-pg': 5004, 'auth-open': 5005, 'auth-keyed': 5006 };
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
 function prepareAnchor() {
@@ -70,7 +77,8 @@ async function start(name, command, args, env, port) {
   for (;;) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/ingest/all?limit=1`);
-      if (response.ok) break;
+      // 401: the service requires API keys (the auth scenario), and it is up.
+      if (response.ok || response.status === 401) break;
     } catch {
       /* not up yet */
     }
@@ -86,9 +94,9 @@ function startLimit(dbFile) {
   return start('limit', process.execPath, [path.join(ANCHOR, 'server.js'), '--port', '5003', '--db', dbFile], {}, 5003);
 }
 
-/** The built service (`dist/main.js`) on a database URL: `service` on port 5002, `service-pg` on 5004. */
+/** The built service (`dist/main.js`) on a database URL, on the port of its name in PORTS (5002 for others). */
 function startService(name, databaseUrl, logLevel, env = {}, main = 'dist/main.js') {
-  const port = name === 'service-pg' ? 5004 : 5002;
+  const port = PORTS[name] ?? 5002;
   return start(
     name,
     process.execPath,
@@ -127,10 +135,10 @@ async function measure(server, label, options) {
   return row;
 }
 
-async function ingestOne(server) {
+async function ingestOne(server, headers = {}) {
   const response = await fetch(`${server.url}/ingest`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ partner_id: 'bench', payload: PAYLOAD }),
   });
   return (await response.json()).id;
@@ -499,6 +507,54 @@ async function natsScenario() {
   return results;
 }
 
+/** The same loads on an open service and on one that requires a key, in alternating rounds. */
+async function authScenario() {
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+  const openFile = freshDb(path.join(WORK, 'auth-open.sqlite'));
+  const keyedFile = freshDb(path.join(WORK, 'auth-keyed.sqlite'));
+  const output = execFileSync(process.execPath, ['dist/keys.js', 'create', '--partner', 'bench', '--name', 'bench'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: `sqlite:${keyedFile}`, LOG_LEVEL: 'warn' },
+  });
+  const { key } = JSON.parse(output.toString().trim().split('\n').pop());
+  const limits = { RATE_LIMIT_PER_SECOND: '100000000', RATE_LIMIT_BURST: '100000000' };
+  const open = await startService('auth-open', `sqlite:${openFile}`, logLevel, limits);
+  const keyed = await startService('auth-keyed', `sqlite:${keyedFile}`, logLevel, limits);
+  const variants = [
+    { server: open, headers: {} },
+    { server: keyed, headers: { authorization: `Bearer ${key}` } },
+  ];
+  const totals = new Map();
+  const add = (server, route, row) => {
+    const id = `${server.name} ${route}`;
+    totals.set(id, [...(totals.get(id) ?? []), row.exactRps]);
+  };
+  try {
+    for (const variant of variants) variant.id = await ingestOne(variant.server, variant.headers);
+    for (let round = 0; round < AUTH_ROUNDS; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const { server, headers } of order) {
+        const row = await measure(server, 'POST /ingest', {
+          ...INGEST_LOAD,
+          headers: { ...INGEST_LOAD.headers, ...headers },
+        });
+        add(server, 'POST /ingest', row);
+      }
+      for (const { server, headers, id } of order) {
+        add(server, 'GET /ingest/:id', await measure(server, 'GET /ingest/:id', { path: `/ingest/${id}`, headers }));
+      }
+    }
+  } finally {
+    await Promise.all([stop(open), stop(keyed)]);
+  }
+  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  return ['POST /ingest', 'GET /ingest/:id'].map((route) => {
+    const openRps = mean(totals.get(`auth-open ${route}`));
+    const keyedRps = mean(totals.get(`auth-keyed ${route}`));
+    return { route, openRps: Math.round(openRps), keyedRps: Math.round(keyedRps), ratio: keyedRps / openRps };
+  });
+}
+
 function reportNats({ variants, backlog }) {
   const by = (name) => variants.find((variant) => variant.name === name);
   const plain = by('service');
@@ -602,6 +658,7 @@ async function main() {
 
   const exportRows = EXPORTS > 0 && EXPORT_ROWS > 0 ? await exportScenario() : [];
   const delivery = NATS ? await natsScenario() : undefined;
+  const auth = AUTH ? await authScenario() : undefined;
 
   console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
@@ -639,6 +696,16 @@ async function main() {
     }
   }
   if (delivery) reportNats(delivery);
+  if (auth) {
+    console.log(
+      `\nAccess control (SQLite, fresh databases, ${AUTH_ROUNDS} alternating rounds); ratio = with a key / open`,
+    );
+    for (const { route, openRps, keyedRps, ratio } of auth) {
+      console.log(
+        `${route.padEnd(18)} open ${String(openRps).padStart(6)} req/s | with a key ${String(keyedRps).padStart(6)} req/s | ratio ${ratio.toFixed(2)}`,
+      );
+    }
+  }
   fs.writeFileSync(
     path.join(WORK, 'results.json'),
     JSON.stringify(
@@ -650,6 +717,7 @@ async function main() {
         listRows,
         exportRows,
         delivery,
+        auth,
       },
       null,
       2,
