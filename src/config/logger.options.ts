@@ -10,7 +10,6 @@ export interface LoggerSettings {
   level: LogLevelName;
   /** Human-readable coloured lines through pino-pretty instead of JSON (LOG_PRETTY=1). */
   pretty: boolean;
-  /** 1 (stdout) for the service; 2 (stderr) for a CLI whose stdout is its output. */
   fd?: 1 | 2;
 }
 
@@ -53,7 +52,6 @@ function prettyDestination(fd: 1 | 2): DestinationStream {
  */
 export const startupLogger = pino({ level: 'info' }, pino.destination({ sync: true }));
 
-/** The same on stderr, for a CLI whose stdout is its output. */
 export function startupLoggerOn(fd: 1 | 2): pino.Logger {
   return fd === 1 ? startupLogger : pino({ level: 'info' }, pino.destination({ dest: 2, sync: true }));
 }

@@ -1,10 +1,7 @@
 import { PartnerAccessDeniedError } from './access.errors';
 import type { ApiKey } from './api-key.entity';
 
-/**
- * Who is asking: the API key a request authenticated with, or nobody while access control
- * is off (no key was ever created). The application layer asks it before it reads or writes.
- */
+/** The API key a request authenticated with; open access (no key ever created) reaches everything. */
 export class Principal {
   private static readonly OPEN = new Principal(null, null, true);
 
@@ -28,7 +25,6 @@ export class Principal {
     return this.admin || this.partnerId === partnerId;
   }
 
-  /** Writing or listing a partner's records: refused (403) outside the key's scope. */
   assertMayReach(partnerIds: Iterable<string>): void {
     if (this.admin) return;
     for (const partnerId of partnerIds) {
@@ -40,7 +36,6 @@ export class Principal {
     }
   }
 
-  /** Every partner's records at once: admin keys (and open access) only. */
   assertMayReachAll(): void {
     if (!this.admin) {
       throw new PartnerAccessDeniedError(

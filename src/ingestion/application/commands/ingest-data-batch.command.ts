@@ -8,7 +8,6 @@ import type { IngestionResult } from '../views/ingestion.result';
 /** All the records, or none: one transaction, one `DataIngested` per record after it commits. */
 export class IngestDataBatchCommand extends Command<IngestionResult<BatchReceiptView>> {
   /**
-   * @param principal who sends it: one record outside its scope refuses the whole batch
    * @param records one input per record; null for a record the transport could not read as an object
    * @param shapeErrors what the transport found wrong with the records' shape, reported with the value errors
    */

@@ -5,7 +5,6 @@ import type { IngestionResult } from '../views/ingestion.result';
 
 export class IngestDataCommand extends Command<IngestionResult<DataReceiptView>> {
   /**
-   * @param principal who sends it: the handler refuses a partner outside its scope
    * @param payloadText the payload as the partner wrote it, when the transport has it (keeps key order)
    * @param idempotencyKey the request's Idempotency-Key, if it sent one
    */
