@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Environment } from './config/environment';
+import { ApiKeyAuthenticator } from './access/application/api-key.authenticator';
+import { authenticateBeforeBody } from './access/infrastructure/http/authenticate-before-body';
 import { ShutdownState } from './health/shutdown-state';
 import { registerJsonBodyParser } from './ingestion/infrastructure/http/json-body.parser';
 import { setupOpenApi } from './openapi/openapi';
@@ -79,6 +81,7 @@ export function configureApp(app: NestFastifyApplication): void {
   installSecurityHeaders(fastify);
   installRequestPreconditions(fastify);
   installUnmatchedRequestAnswers(fastify, { maxParamLength: MAX_PARAM_LENGTH });
+  authenticateBeforeBody(fastify, app.get(ApiKeyAuthenticator), '/ingest');
   // Once draining, a keep-alive client would otherwise hold its connection and the server could not finish closing.
   // Not before: a gateway that reconnects for every request meanwhile leaves connections in the listen queue, and
   // those are reset when the listener closes.

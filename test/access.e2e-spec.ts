@@ -175,6 +175,34 @@ describe(`access control on ${TEST_DATABASE_KIND}`, () => {
       }
     });
 
+    it('refuses a request without a valid key before its body: 401, not 400, 413 or 415, and the connection closes', async () => {
+      const bodies: Array<{ url: string; headers: Headers; payload: string | Buffer }> = [
+        { url: '/ingest', headers: { 'content-type': 'application/json' }, payload: '{"partner_id": "acme", "pay' },
+        { url: '/ingest', headers: { 'content-type': 'text/plain' }, payload: 'hello' },
+        {
+          url: '/ingest/batch',
+          headers: { 'content-type': 'application/json' },
+          payload: Buffer.alloc(5 * 1024 * 1024, 'x'),
+        },
+      ];
+      for (const { url, headers, payload } of bodies) {
+        const keyless = await context.app.inject({ method: 'POST', url, headers, payload });
+        expectUnauthenticated(keyless);
+        expect(keyless.headers.connection).toBe('close');
+        const wrong = await context.app.inject({
+          method: 'POST',
+          url,
+          headers: { ...headers, ...bearer(`ik_${'D'.repeat(43)}`) },
+          payload,
+        });
+        expectUnauthenticated(wrong);
+      }
+      const withKey = bodies.map(({ url, headers, payload }) =>
+        context.app.inject({ method: 'POST', url, headers: { ...headers, ...bearer(acme) }, payload }),
+      );
+      expect((await Promise.all(withKey)).map((response) => response.statusCode)).toEqual([400, 415, 413]);
+    });
+
     it('takes the scheme in any case and the key after any number of spaces', async () => {
       for (const authorization of [`bearer ${acme.key}`, `BEARER  ${acme.key}`]) {
         expect((await get(context.app, `/ingest/${acmeRecord.id}`, { authorization })).statusCode).toBe(200);

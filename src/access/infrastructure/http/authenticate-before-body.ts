@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { ApiKeyAuthenticator } from '../../application/api-key.authenticator';
+import { setRequestPrincipal } from './request-principal';
+
+/**
+ * Authenticates the requests of routes under `prefix` as soon as their headers are in, so
+ * that a request without a valid key is refused (401) before its body is read or parsed:
+ * never a 400, 413 or 415 for a client that may not send at all. ApiKeyGuard then finds the
+ * principal. A refusal closes the connection, as the other refusals before the body do.
+ */
+export function authenticateBeforeBody(
+  fastify: FastifyInstance,
+  authenticator: ApiKeyAuthenticator,
+  prefix: string,
+): void {
+  const authenticate: onRequestHookHandler = async (request, reply) => {
+    try {
+      setRequestPrincipal(request, await authenticator.authenticate(request.headers.authorization));
+    } catch (error) {
+      if (hasBody(request)) void reply.header('connection', 'close');
+      throw error;
+    }
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === prefix || route.url.startsWith(`${prefix}/`)) {
+      route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()];
+    }
+  });
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
