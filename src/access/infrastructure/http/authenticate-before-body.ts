@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ApiKeyAuthenticator } from '../../application/api-key.authenticator';
 import { setRequestPrincipal } from './request-principal';
 
@@ -13,7 +13,7 @@ export function authenticateBeforeBody(
   authenticator: ApiKeyAuthenticator,
   prefix: string,
 ): void {
-  const authenticate: onRequestHookHandler = async (request, reply) => {
+  const authenticate: onRequestAsyncHookHandler = async (request, reply) => {
     try {
       setRequestPrincipal(request, await authenticator.authenticate(request.headers.authorization));
     } catch (error) {
