@@ -3,10 +3,8 @@ import type { ApiKeyAuthenticator } from '../../application/api-key.authenticato
 import { setRequestPrincipal } from './request-principal';
 
 /**
- * Authenticates the requests of routes under `prefix` as soon as their headers are in, so
- * that a request without a valid key is refused (401) before its body is read or parsed:
- * never a 400, 413 or 415 for a client that may not send at all. ApiKeyGuard then finds the
- * principal. A refusal closes the connection, as the other refusals before the body do.
+ * A client without a valid key gets its 401 before its body is read: never a 400, 413 or 415
+ * about a body it may not send. ApiKeyGuard then finds the principal.
  */
 export function authenticateBeforeBody(
   fastify: FastifyInstance,
