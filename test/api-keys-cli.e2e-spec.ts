@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { TypeOrmApiKeyRepository } from '../src/access/infrastructure/persistenc
 import { createMigratedDataSource, dataSourceOptions } from '../src/config/database.options';
 import { validateEnvironment } from '../src/config/validate-environment';
 import { StorageUnavailableError } from '../src/ingestion/domain/ingestion.errors';
+import { type Finished, runSourceCli } from './support/cli';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { get, RFC3339_UTC_MS, UUID_V7, waitFor } from './support/http';
 import { createTestApp } from './support/test-app';
@@ -21,10 +21,7 @@ import { createTestApp } from './support/test-app';
 jest.setTimeout(120000);
 
 const ROOT = join(__dirname, '..');
-const REGISTER_TYPESCRIPT = join(ROOT, 'test/support/register-typescript.js');
 const KEYS = join(ROOT, 'src/keys.ts');
-/** A run that takes longer has left a handle open (or hangs on the database): it is killed and fails. */
-const RUN_TIMEOUT_MS = 30000;
 
 const SECRET = /^ik_[A-Za-z0-9_-]{43}$/;
 const CREATED_FIELDS = ['id', 'key', 'partner_id', 'admin', 'name', 'created_at'];
@@ -49,47 +46,14 @@ interface KeyLine {
   last_used_at: string | null;
 }
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The process environment without any setting of the service, so that only the given ones apply. */
-function environmentWith(variables: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_|SQLITE_|LOG_|PORT$|HOST$)/.test(name)) env[name] = value;
-  }
-  return { ...env, ...variables };
-}
-
 /** Every stdout any run printed: the suite checks at the end that it held JSON lines only. */
 const printed: string[] = [];
 
-/** Runs src/keys.ts from source, as `node dist/keys.js` runs the build, in `cwd` (where it looks for `.env`). */
-function runKeys(args: string[], variables: Record<string, string>, cwd: string): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', REGISTER_TYPESCRIPT, KEYS, ...args], {
-      cwd,
-      env: environmentWith(variables),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed: still running after ${RUN_TIMEOUT_MS} ms]`;
-      child.kill('SIGKILL');
-    }, RUN_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      printed.push(stdout);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs src/keys.ts as a process of its own. */
+async function runKeys(args: string[], variables: Record<string, string>, cwd: string): Promise<Finished> {
+  const finished = await runSourceCli(KEYS, args, variables, cwd);
+  printed.push(finished.stdout);
+  return finished;
 }
 
 /** A stream that keeps what is written to it. */

@@ -9,6 +9,7 @@ import { dataSourceOptions } from '../src/config/database.options';
 import { validateEnvironment } from '../src/config/validate-environment';
 import { isDatabaseUnavailable } from '../src/ingestion/infrastructure/persistence/database-errors';
 import { MIGRATION_LOCK_KEY, SchemaMigrator } from '../src/ingestion/infrastructure/persistence/schema-migrator';
+import { environmentWith, type Finished, runSourceCli } from './support/cli';
 import { createTestDatabase, TEST_DATABASE_KIND, TestDatabase } from './support/database';
 
 jest.setTimeout(120000);
@@ -39,15 +40,6 @@ function settingsFor(database: TestDatabase, variables: Record<string, string> =
   return validateEnvironment({ SQLITE_BUSY_TIMEOUT_MS: '10000', ...variables, DATABASE_URL: database.url });
 }
 
-/** The process environment without any setting of the service, so that only the given ones apply. */
-function environmentWith(variables: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_|SQLITE_|LOG_LEVEL$|PORT$|HOST$)/.test(name)) env[name] = value;
-  }
-  return { ...env, ...variables };
-}
-
 async function tableNames(database: TestDatabase): Promise<string[]> {
   const rows =
     database.kind === 'postgres'
@@ -66,27 +58,8 @@ async function recordedMigrations(database: TestDatabase): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs src/migrate.ts from source, as `node dist/migrate.js` runs the build, in `cwd` (where it looks for `.env`). */
 function runMigrateCli(args: string[], variables: Record<string, string>, cwd: string): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', REGISTER_TYPESCRIPT, MIGRATE, ...args], {
-      cwd,
-      env: environmentWith(variables),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runSourceCli(MIGRATE, args, variables, cwd);
 }
 
 /**
