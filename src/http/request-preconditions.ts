@@ -64,7 +64,7 @@ function bodyEncodingRefusal(request: FastifyRequest): Refusal | undefined {
   return undefined;
 }
 
-function hasBody(request: FastifyRequest): boolean {
+export function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

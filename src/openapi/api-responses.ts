@@ -4,20 +4,15 @@ import { ProblemDetailsSchema } from './problem-details.schema';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-/** The name of the bearer security scheme (components.securitySchemes) that the `/ingest…` operations require. */
 export const API_KEY_SECURITY = 'api-key';
 
-/**
- * The problem filter sends it with every 503 and 507 (src/ingestion/infrastructure/http/problem-details.filter.ts),
- * RateLimitGuard with every 429.
- */
+/** Sent with every 503, 507 (the problem filter) and 429 (RateLimitGuard). */
 export const RETRY_AFTER_HEADER: HeaderObject = {
   description: 'Seconds to wait before retrying the same request.',
   required: true,
   schema: { type: 'integer', minimum: 0, example: 1 },
 };
 
-/** The Bearer challenge (RFC 6750) of every 401. */
 export const WWW_AUTHENTICATE_HEADER: HeaderObject = {
   description: 'The authentication scheme the route asks for: `Bearer` (send `Authorization: Bearer <key>`).',
   required: true,
@@ -49,7 +44,6 @@ export function rateLimitHeaders(required = false): Record<string, HeaderObject>
   };
 }
 
-/** Headers the service always sends with a problem of this status. */
 function problemHeaders(status: number): Record<string, HeaderObject> {
   if (status === 401) return { 'WWW-Authenticate': WWW_AUTHENTICATE_HEADER };
   if (status === 429) return { 'Retry-After': RETRY_AFTER_HEADER, ...rateLimitHeaders(true) };

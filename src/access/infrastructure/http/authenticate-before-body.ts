@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { hasBody } from '../../../http/request-preconditions';
 import type { ApiKeyAuthenticator } from '../../application/api-key.authenticator';
 import { setRequestPrincipal } from './request-principal';
 
@@ -24,9 +25,4 @@ export function authenticateBeforeBody(
       route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()];
     }
   });
-}
-
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

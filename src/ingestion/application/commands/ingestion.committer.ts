@@ -22,10 +22,8 @@ export type IngestOperation = 'ingest' | 'ingest-batch';
  * Idempotency-Key, the records, the key and the response are committed together; a retry
  * gets the stored response back and saves and publishes nothing.
  *
- * Scope: a key belongs to the API key that sent it and to the set of partners the request
- * names (the partner of a single ingest; the distinct partners of a batch): no partner can
- * replay or block another's key. Fingerprint: the operation and every record's
- * partner and payload, in order (JSON whitespace aside, key order counts).
+ * Scope: the API key and the distinct partners the request names. Fingerprint: the operation
+ * and every record's partner and payload, in order (JSON whitespace aside, key order counts).
  */
 @Injectable()
 export class IngestionCommitter {

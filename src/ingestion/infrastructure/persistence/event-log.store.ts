@@ -52,7 +52,7 @@ const POSTGRES: EventLogSql = {
       SET "delivered_position" = $3, "lease_expires_at" = ${POSTGRES_NOW_MS} + $4
       WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink")
     SELECT "sink" FROM "advanced"`,
-  release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink"`,
+  release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = $1 AND "owner" = $2`,
   entries: entriesAfter('"position"', 'octet_length("payload"::text)', '$1', '$2', '$3'),
   backlog: `SELECT "head"."last_position" - COALESCE("relay"."delivered_position", 0) AS "pending",
       (SELECT "timestamp" FROM "ingested_data"
@@ -65,7 +65,7 @@ const SQLITE: EventLogSql = {
   lease: leaseUpsert('?', '?', '?', '?'),
   advance: `UPDATE "event_log_relays" SET "delivered_position" = ?, "lease_expires_at" = ?
     WHERE "sink" = ? AND "owner" = ? RETURNING "sink"`,
-  release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = ? AND "owner" = ? RETURNING "sink"`,
+  release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = ? AND "owner" = ?`,
   entries: entriesAfter('"seq"', 'octet_length("payload")', '?', '?', '?'),
   backlog: `SELECT COALESCE(MAX("seq"), 0) - "relay"."delivered" AS "pending",
       (SELECT "timestamp" FROM "ingested_data" WHERE "seq" > "relay"."delivered" ORDER BY "seq" LIMIT 1) AS "oldest_timestamp"
