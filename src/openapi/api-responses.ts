@@ -77,7 +77,8 @@ export function ApiKeyAccess(forbidden?: string): MethodDecorator & ClassDecorat
     ApiBearerAuth(API_KEY_SECURITY),
     ApiProblemResponse(
       401,
-      'No `Authorization: Bearer <key>` header, or a key that is malformed, unknown or revoked (once any API key exists).',
+      'No `Authorization: Bearer <key>` header, or a key that is malformed, unknown or revoked (once any API key ' +
+        'exists). Checked before the body is read: such a request gets this 401 whatever its body.',
     ),
     ...(forbidden === undefined ? [] : [ApiProblemResponse(403, forbidden)]),
     ApiProblemResponse(
