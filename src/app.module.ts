@@ -11,6 +11,7 @@ import type { Environment } from './config/environment';
 import { validateEnvironment } from './config/validate-environment';
 import { AccessModule } from './access/access.module';
 import { HealthModule } from './health/health.module';
+import { ShutdownStateModule } from './health/shutdown-state';
 import { ProblemDetailsFilter } from './ingestion/infrastructure/http/problem-details.filter';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -67,7 +68,14 @@ export class AppModule {
   static forRoot(overrides: Record<string, string> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [...foundationImports(overrides), MetricsModule, AccessModule, IngestionModule, HealthModule],
+      imports: [
+        ...foundationImports(overrides),
+        ShutdownStateModule,
+        MetricsModule,
+        AccessModule,
+        IngestionModule,
+        HealthModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }

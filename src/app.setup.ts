@@ -81,7 +81,10 @@ export function configureApp(app: NestFastifyApplication): void {
   installSecurityHeaders(fastify);
   installRequestPreconditions(fastify);
   installUnmatchedRequestAnswers(fastify, { maxParamLength: MAX_PARAM_LENGTH });
-  authenticateBeforeBody(fastify, app.get(ApiKeyAuthenticator), '/ingest');
+  authenticateBeforeBody(fastify, app.get(ApiKeyAuthenticator), {
+    prefix: '/ingest',
+    queryTokenRoutes: ['/ingest/stream'],
+  });
   // Once draining, a keep-alive client would otherwise hold its connection and the server could not finish closing.
   // Not before: a gateway that reconnects for every request meanwhile leaves connections in the listen queue, and
   // those are reset when the listener closes.

@@ -4,11 +4,13 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { Environment } from '../config/environment';
 import { ApiKeysModule } from './api-keys.module';
 import { AccessRefusalAudit } from './application/access-refusal.audit';
+import { IssueStreamTokenHandler } from './application/commands/issue-stream-token.handler';
 import { ApiKeyAuthenticator } from './application/api-key.authenticator';
 import { OpenAccessWarning } from './application/open-access.warning';
 import { AccessMetrics } from './application/ports/access.metrics';
 import { ApiKeyGuard } from './infrastructure/http/api-key.guard';
 import { RateLimitGuard } from './infrastructure/http/rate-limit.guard';
+import { StreamTokenController } from './infrastructure/http/stream-token.controller';
 import { PrometheusAccessMetrics } from './infrastructure/metrics/prometheus-access.metrics';
 import { FixedWindowThrottlerStorage } from './infrastructure/rate-limit/fixed-window-throttler.storage';
 import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throttler.storage';
@@ -37,8 +39,10 @@ import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throt
       },
     }),
   ],
+  controllers: [StreamTokenController],
   providers: [
     ApiKeyAuthenticator,
+    IssueStreamTokenHandler,
     AccessRefusalAudit,
     { provide: AccessMetrics, useClass: PrometheusAccessMetrics },
     OpenAccessWarning,

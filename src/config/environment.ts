@@ -191,6 +191,27 @@ export class Environment {
   @Max(60_000)
   EVENT_RELAY_LEASE_MS = 3_000;
 
+  /** A stream client more than this many events behind the live feed is disconnected (it resumes with Last-Event-ID). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  STREAM_MAX_LAG = 10_000;
+
+  /** Open `GET /ingest/stream` connections per instance; past it 503 with Retry-After. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  STREAM_MAX_CLIENTS = 1_000;
+
+  /** How often an idle stream carries a `: ping` comment, so that gateways and clients see it alive. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(300_000)
+  STREAM_HEARTBEAT_MS = 15_000;
+
   /** Requests each API key may make per second on average (0: no limit); a batch counts as one. */
   @Type(() => Number)
   @IsInt()

@@ -6,14 +6,12 @@ import { AccessControlHealthIndicator } from './access-control.health';
 import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { EventDeliveryHealthIndicator } from './event-delivery.health';
 import { HealthController } from './health.controller';
-import { ShutdownState } from './shutdown-state';
 
 @Module({
   // IngestionModule: the DatabaseWritesMonitor its repositories report write failures to, and event delivery's state;
   // AccessModule: whether API keys are required.
   imports: [TerminusModule.forRoot({ logger: false }), IngestionModule, AccessModule],
   controllers: [HealthController],
-  providers: [ShutdownState, DatabaseWritesHealthIndicator, EventDeliveryHealthIndicator, AccessControlHealthIndicator],
-  exports: [ShutdownState],
+  providers: [DatabaseWritesHealthIndicator, EventDeliveryHealthIndicator, AccessControlHealthIndicator],
 })
 export class HealthModule {}

@@ -4,6 +4,7 @@ import type { ApiKey } from '../domain/api-key.entity';
 import { ApiKeyRepository } from '../domain/api-key.repository';
 import { ApiKeySecret } from '../domain/api-key-secret.value-object';
 import { Principal } from '../domain/principal.value-object';
+import { StreamToken } from '../domain/stream-token.value-object';
 
 /** How long a lookup is reused: a key revoked on any instance is refused everywhere within this, plus one query. */
 export const KEY_CACHE_TTL_MS = 500;
@@ -32,6 +33,7 @@ interface CachedLookup {
 export class ApiKeyAuthenticator {
   private readonly logger = new Logger('Access');
   private readonly lookups = new Map<string, CachedLookup>();
+  private readonly lookupsById = new Map<string, { expiresAt: number; found: Promise<ApiKey | null> }>();
   private readonly lastRecordedUse = new Map<string, number>();
   private accessControlOn = false;
   private accessControlCheckedUntil?: number;
@@ -52,6 +54,27 @@ export class ApiKeyAuthenticator {
     if (found.key.isRevoked) throw new UnauthenticatedError('revoked_key');
     this.recordUse(found.key.id);
     return found.principal;
+  }
+
+  /** A token from `POST /ingest/stream/token`, where a URL must carry the credential; never an API key. */
+  async authenticateStreamToken(text: string): Promise<Principal> {
+    if (!this.accessControlOn && !(await this.isAccessControlOn())) return Principal.open();
+    const token = StreamToken.parse(text);
+    if (token === null)
+      throw new UnauthenticatedError(StreamToken.looksLikeOne(text) ? 'invalid_token' : 'malformed_key');
+    const key = await this.keyById(token.keyId);
+    if (key === null || !token.isSignedBy(key) || token.hasExpired(new Date()) || key.isRevoked) {
+      throw new UnauthenticatedError('invalid_token');
+    }
+    this.recordUse(key.id);
+    return Principal.of(key);
+  }
+
+  /** For what lasts beyond its request (a stream): false once the principal's key is revoked, within KEY_CACHE_TTL_MS. */
+  async isStillValid(principal: Principal): Promise<boolean> {
+    if (principal.keyId === null) return true;
+    const key = await this.keyById(principal.keyId);
+    return key !== null && !key.isRevoked;
   }
 
   /** Off while no key was ever created; once one was, it stays on (revoking every key does not open the service). */
@@ -88,6 +111,17 @@ export class ApiKeyAuthenticator {
     );
     this.lookups.set(cacheKey, lookup);
     return lookup;
+  }
+
+  private keyById(id: string): Promise<ApiKey | null> {
+    const now = Date.now();
+    const cached = this.lookupsById.get(id);
+    if (cached !== undefined && now < cached.expiresAt) return cached.found;
+    if (this.lookupsById.size >= MAX_CACHED_LOOKUPS) this.lookupsById.clear();
+    const found = this.keys.findById(id);
+    found.catch(() => this.lookupsById.delete(id));
+    this.lookupsById.set(id, { expiresAt: now + KEY_CACHE_TTL_MS, found });
+    return found;
   }
 
   /** `last_used_at` to the minute: one write per key and minute, never on the request's path. */

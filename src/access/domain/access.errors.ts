@@ -10,7 +10,7 @@ export abstract class AccessError extends Error {
 
 /** Why a request was refused, as the audit line and the refusals metric name it. */
 export type RefusalReason =
-  'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key' | 'forbidden' | 'rate_limited';
+  'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key' | 'invalid_token' | 'forbidden' | 'rate_limited';
 
 export abstract class AccessRefusedError extends AccessError {
   abstract readonly reason: RefusalReason;
@@ -21,12 +21,17 @@ export class UnauthenticatedError extends AccessRefusedError {
   readonly code = 'unauthenticated';
 
   constructor(
-    readonly reason: Extract<RefusalReason, 'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key'>,
+    readonly reason: Extract<
+      RefusalReason,
+      'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key' | 'invalid_token'
+    >,
   ) {
     super(
       reason === 'missing_key'
         ? 'This route needs an API key: send Authorization: Bearer <key>.'
-        : 'The API key is not valid (wrong, or revoked).',
+        : reason === 'invalid_token'
+          ? 'The stream token is not valid (malformed, expired, or its API key revoked); get a new one.'
+          : 'The API key is not valid (wrong, or revoked).',
     );
   }
 }

@@ -65,8 +65,8 @@ export class DataNotFoundError extends IngestionError {
 export class UnknownCursorError extends IngestionError {
   readonly code = 'unknown-cursor';
 
-  constructor(id: string) {
-    super(`No record with id '${quoted(id)}' to continue after.`, 'after');
+  constructor(id: string, field = 'after') {
+    super(`No record with id '${quoted(id)}' to continue after.`, field);
   }
 }
 
@@ -133,6 +133,11 @@ export class ExportLimitReachedError extends IngestionError {
   constructor(limit: number) {
     super(`${limit} streamed list(s) are already being served; retry later, or read in pages with limit.`);
   }
+}
+
+/** Every live feed slot of this instance is taken (`STREAM_MAX_CLIENTS`), or it is shutting down. */
+export class StreamUnavailableError extends IngestionError {
+  readonly code = 'stream-unavailable';
 }
 
 const MAX_QUOTED_CHARACTERS = 100;

@@ -11,7 +11,7 @@ export class PrometheusAccessMetrics extends AccessMetrics {
     super();
     this.refusals = new Counter({
       name: 'access_refused_requests_total',
-      help: 'Requests refused by access control, by reason (missing_key, malformed_key, unknown_key, revoked_key, forbidden, rate_limited).',
+      help: 'Requests refused by access control, by reason (missing_key, malformed_key, unknown_key, revoked_key, invalid_token, forbidden, rate_limited).',
       labelNames: ['reason'],
       registers: [registry],
     });

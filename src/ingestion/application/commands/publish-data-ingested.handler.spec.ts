@@ -1,4 +1,5 @@
 import { EventLogRelay } from '../ports/event-log.relay';
+import { LiveFeed, type LiveFeedSubscription } from '../ports/live-feed';
 import { PublishDataIngestedHandler } from './publish-data-ingested.handler';
 
 class CountingRelay extends EventLogRelay {
@@ -9,12 +10,30 @@ class CountingRelay extends EventLogRelay {
   }
 }
 
-describe('PublishDataIngestedHandler', () => {
-  it('wakes the event-log relay, which delivers the record from the log', async () => {
-    const relay = new CountingRelay();
+class CountingFeed extends LiveFeed {
+  wakeUps = 0;
 
-    await new PublishDataIngestedHandler(relay).execute();
+  wake(): void {
+    this.wakeUps++;
+  }
+
+  locate(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
+  subscribe(): Promise<LiveFeedSubscription> {
+    throw new Error('not used');
+  }
+}
+
+describe('PublishDataIngestedHandler', () => {
+  it('wakes the event-log relay and the live feed, which read the record from the log', async () => {
+    const relay = new CountingRelay();
+    const feed = new CountingFeed();
+
+    await new PublishDataIngestedHandler(relay, feed).execute();
 
     expect(relay.wakeUps).toBe(1);
+    expect(feed.wakeUps).toBe(1);
   });
 });

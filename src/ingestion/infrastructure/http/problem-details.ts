@@ -37,6 +37,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   'storage-unavailable': HttpStatus.SERVICE_UNAVAILABLE,
   'storage-full': HttpStatus.INSUFFICIENT_STORAGE,
   'export-limit-reached': HttpStatus.SERVICE_UNAVAILABLE,
+  'stream-unavailable': HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 const ACCESS_STATUS: Record<string, number> = {

@@ -4,6 +4,7 @@ import { EventLogRelay } from '../../application/ports/event-log.relay';
 import { IntegrationEventPublisher } from '../../application/ports/integration-event.publisher';
 import { PrometheusEventDeliveryMetrics } from '../metrics/prometheus-event-delivery.metrics';
 import { EventLogEntry, EventLogStore } from '../persistence/event-log.store';
+import { LingeringWait } from './lingering-wait';
 
 export interface EventLogRelayOptions {
   pollIntervalMs: number;
@@ -37,7 +38,7 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   private running?: Promise<void>;
   private stopping = false;
   private woken = false;
-  private interruptWait?: () => void;
+  private readonly pause = new LingeringWait(LeasedEventLogRelay.LINGER_MS);
   private failuresInARow = 0;
   private holdsLease = false;
   private leaseRenewedAt = 0;
@@ -61,13 +62,13 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   /** Ignored while backing off: a broker that is away would otherwise be retried once per ingest. */
   wake(): void {
     this.woken = true;
-    if (this.failuresInARow === 0) this.interruptWait?.();
+    if (this.failuresInARow === 0) this.pause.wake();
   }
 
   /** Lets the page in flight finish, then hands the lease over so that another instance goes on at once. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    this.interruptWait?.();
+    this.pause.end();
     await this.running;
     if (this.holdsLease) await this.log.release(this.publisher.sink, this.owner).catch(() => undefined);
     this.leaseHeld(false);
@@ -85,7 +86,7 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
       }
       await this.measureBacklog();
       const lingering = this.woken && this.failuresInARow === 0 && wait > LeasedEventLogRelay.LINGER_MS;
-      await this.pause(lingering ? LeasedEventLogRelay.LINGER_MS : wait, !lingering);
+      if (!this.stopping) await this.pause.for(lingering ? LeasedEventLogRelay.LINGER_MS : wait, !lingering);
     }
   }
 
@@ -164,33 +165,6 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
     this.holdsLease = held;
     if (held) this.leaseRenewedAt = Date.now();
     this.metrics.relayingHere(held);
-  }
-
-  /**
-   * A wake-up turns a poll's wait into a linger, and leaves a linger as it is: under load, a page per ingest would
-   * cost a write per ingest.
-   */
-  private pause(ms: number, wakeable: boolean): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let immediate: NodeJS.Immediate | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        if (immediate !== undefined) clearImmediate(immediate);
-        this.interruptWait = undefined;
-        resolve();
-      };
-      if (ms === 0) immediate = setImmediate(done);
-      else timer = setTimeout(done, ms);
-      this.interruptWait = wakeable
-        ? () => {
-            this.interruptWait = undefined;
-            clearTimeout(timer);
-            timer = setTimeout(done, LeasedEventLogRelay.LINGER_MS);
-          }
-        : undefined;
-    });
   }
 }
 

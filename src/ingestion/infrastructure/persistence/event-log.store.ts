@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { DataIngestedIntegrationEvent } from '../../application/ports/data-ingested.integration-event';
+import type { LiveFeedEntry } from '../../application/ports/live-feed';
 
 export interface EventLogEntry extends DataIngestedIntegrationEvent {
   position: number;
@@ -10,6 +11,16 @@ export interface EventLogBacklog {
   pending: number;
   /** The timestamp of the oldest of them. */
   oldestTimestamp?: string;
+}
+
+/** A page of the live feed: after a position, up to another, of one partner or all, with or without payloads. */
+export interface FeedPageRequest {
+  after: number;
+  upTo: number;
+  partnerId?: string;
+  includePayload: boolean;
+  rows: number;
+  bytes: number;
 }
 
 interface EventLogSql {
@@ -23,6 +34,13 @@ interface EventLogSql {
   entries: string;
   /** (sink) → pending and the oldest pending timestamp. */
   backlog: string;
+  /** () → the last position committed. */
+  last: string;
+  /** (id) → the record's position and partner. */
+  locate: string;
+  position: string;
+  payloadBytes: string;
+  placeholder: (index: number) => string;
 }
 
 function leaseUpsert(sink: string, owner: string, expires: string, now: string): string {
@@ -42,6 +60,39 @@ function entriesAfter(position: string, payloadBytes: string, after: string, row
     ) AS "page" WHERE "bytes_before" = 0 OR "bytes_before" < ${bytes} ORDER BY "position"`;
 }
 
+function feedPageQuery(
+  request: FeedPageRequest,
+  position: string,
+  payloadBytes: string,
+  placeholder: (index: number) => string,
+): [string, unknown[]] {
+  const parameters: unknown[] = [request.after, request.upTo];
+  let where = `${position} > ${placeholder(1)} AND ${position} <= ${placeholder(2)}`;
+  if (request.partnerId !== undefined) {
+    parameters.push(request.partnerId);
+    where += ` AND "partner_id" = ${placeholder(parameters.length)}`;
+  }
+  parameters.push(request.rows);
+  const limit = placeholder(parameters.length);
+  if (!request.includePayload) {
+    return [
+      `SELECT ${position} AS "position", "id", "partner_id", "timestamp" FROM "ingested_data"
+        WHERE ${where} ORDER BY ${position} LIMIT ${limit}`,
+      parameters,
+    ];
+  }
+  parameters.push(request.bytes);
+  const bytes = placeholder(parameters.length);
+  return [
+    `SELECT "position", "id", "partner_id", "timestamp", "payload" FROM (
+        SELECT ${position} AS "position", "id", "partner_id", "timestamp", "payload",
+          sum(${payloadBytes}) OVER (ORDER BY ${position}) - ${payloadBytes} AS "bytes_before"
+        FROM "ingested_data" WHERE ${where} ORDER BY ${position} LIMIT ${limit}
+      ) AS "page" WHERE "bytes_before" = 0 OR "bytes_before" < ${bytes} ORDER BY "position"`,
+    parameters,
+  ];
+}
+
 const POSTGRES_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /** PostgreSQL: the lease runs on the database's clock, so instances on hosts with skewed clocks agree on it. */
@@ -58,6 +109,11 @@ const POSTGRES: EventLogSql = {
       (SELECT "timestamp" FROM "ingested_data"
         WHERE "position" = COALESCE("relay"."delivered_position", 0) + 1) AS "oldest_timestamp"
     FROM "event_log_head" AS "head" LEFT JOIN "event_log_relays" AS "relay" ON "relay"."sink" = $1`,
+  last: `SELECT COALESCE(MAX("position"), 0) AS "position" FROM "ingested_data"`,
+  locate: `SELECT "position", "partner_id" FROM "ingested_data" WHERE "id" = $1`,
+  position: '"position"',
+  payloadBytes: 'octet_length("payload"::text)',
+  placeholder: (index) => `$${index}`,
 };
 
 /** SQLite: one host, so the process clock will do. */
@@ -71,6 +127,11 @@ const SQLITE: EventLogSql = {
       (SELECT "timestamp" FROM "ingested_data" WHERE "seq" > "relay"."delivered" ORDER BY "seq" LIMIT 1) AS "oldest_timestamp"
     FROM "ingested_data",
       (SELECT COALESCE((SELECT "delivered_position" FROM "event_log_relays" WHERE "sink" = ?), 0) AS "delivered") AS "relay"`,
+  last: `SELECT COALESCE(MAX("seq"), 0) AS "position" FROM "ingested_data"`,
+  locate: `SELECT "seq" AS "position", "partner_id" FROM "ingested_data" WHERE "id" = ?`,
+  position: '"seq"',
+  payloadBytes: 'octet_length("payload")',
+  placeholder: () => '?',
 };
 
 interface EntryRow {
@@ -120,6 +181,32 @@ export class EventLogStore {
 
   async entriesAfter(position: number, maxRows: number, maxBytes: number): Promise<EventLogEntry[]> {
     const rows = await this.dataSource.query<EntryRow[]>(this.sql.entries, [position, maxRows, maxBytes]);
+    return rows.map((row) => ({
+      position: Number(row.position),
+      id: row.id,
+      partnerId: row.partner_id,
+      timestamp: row.timestamp,
+      payloadJson: row.payload,
+    }));
+  }
+
+  /** Every position up to this one is committed and readable (the log is gapless for readers). */
+  async lastPosition(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ position: number | string }>>(this.sql.last);
+    return Number(row.position);
+  }
+
+  async locate(id: string): Promise<{ position: number; partnerId: string } | null> {
+    const [row] = await this.dataSource.query<Array<{ position: number | string; partner_id: string }>>(
+      this.sql.locate,
+      [id],
+    );
+    return row === undefined ? null : { position: Number(row.position), partnerId: row.partner_id };
+  }
+
+  async feedPage(request: FeedPageRequest): Promise<LiveFeedEntry[]> {
+    const [sql, parameters] = feedPageQuery(request, this.sql.position, this.sql.payloadBytes, this.sql.placeholder);
+    const rows = await this.dataSource.query<Array<Omit<EntryRow, 'payload'> & { payload?: string }>>(sql, parameters);
     return rows.map((row) => ({
       position: Number(row.position),
       id: row.id,

@@ -1,0 +1,123 @@
+import { Readable } from 'node:stream';
+import type { LiveFeedEntry, LiveFeedSubscription } from '../../application/ports/live-feed';
+
+export const EVENT_STREAM_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
+
+/** What EventSource waits before it reconnects after the stream ended (its `retry:` field). */
+export const RECONNECT_DELAY_MS = 1000;
+
+/** A client that reads nothing holds at most this much here, besides its socket's buffer. */
+const BUFFERED_BYTES = 64 * 1024;
+
+const AUTHORIZATION_CHECK_INTERVAL_MS = 1000;
+
+export interface EventStreamOptions {
+  includePayload: boolean;
+  heartbeatMs: number;
+  /** Resolves false once the credential the stream was opened with is no longer valid (a revoked key). */
+  stillAuthorized?: () => Promise<boolean>;
+}
+
+export class StreamLagError extends Error {
+  constructor() {
+    super('The client fell more than STREAM_MAX_LAG events behind');
+  }
+}
+
+const framesWithoutPayload = new WeakMap<LiveFeedEntry, string>();
+const framesWithPayload = new WeakMap<LiveFeedEntry, string>();
+
+/** One `data-ingested` event; the entries of the newest page are shared by every client, and so are their frames. */
+export function eventFrame(entry: LiveFeedEntry, includePayload: boolean): string {
+  const frames = includePayload ? framesWithPayload : framesWithoutPayload;
+  let frame = frames.get(entry);
+  if (frame === undefined) {
+    const payload = includePayload ? `,"payload":${oneLine(entry.payloadJson ?? 'null')}` : '';
+    frame =
+      `event: data-ingested\nid: ${entry.id}\n` +
+      `data: {"id":"${entry.id}","partner_id":${JSON.stringify(entry.partnerId)},"timestamp":"${entry.timestamp}"${payload}}\n\n`;
+    frames.set(entry, frame);
+  }
+  return frame;
+}
+
+/** Stored payloads are compact JSON; a line break there could only be whitespace between tokens. */
+function oneLine(json: string): string {
+  return json.includes('\n') || json.includes('\r') ? json.replace(/[\r\n]/g, '') : json;
+}
+
+/**
+ * The body of `GET /ingest/stream`: pulls the next entries only when the socket took the previous
+ * ones, so a slow client costs a bounded buffer while the feed counts its lag (and ends it past the limit).
+ */
+export class EventStream extends Readable {
+  private pumping = false;
+  private finished = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly subscription: LiveFeedSubscription,
+    private readonly options: EventStreamOptions,
+  ) {
+    super({ highWaterMark: BUFFERED_BYTES });
+    this.push(`retry: ${RECONNECT_DELAY_MS}\n\n`);
+    subscription.onEnd((reason) => (reason === 'lag' ? this.destroy(new StreamLagError()) : this.finish()));
+    this.timers.push(setInterval(() => this.heartbeat(), options.heartbeatMs));
+    if (options.stillAuthorized !== undefined) {
+      const check = options.stillAuthorized;
+      this.timers.push(
+        setInterval(() => {
+          void check().then(
+            (authorized) => authorized || this.finish(),
+            () => undefined,
+          );
+        }, AUTHORIZATION_CHECK_INTERVAL_MS),
+      );
+    }
+  }
+
+  override _read(): void {
+    if (!this.pumping) void this.pump();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.stopTimers();
+    this.subscription.close();
+    callback(error);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      for (;;) {
+        const entries = await this.subscription.next();
+        if (entries === null || this.finished || this.destroyed) return;
+        let chunk = '';
+        for (const entry of entries) chunk += eventFrame(entry, this.options.includePayload);
+        if (!this.push(chunk)) return;
+      }
+    } catch (error) {
+      this.destroy(error as Error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Only while nothing waits to be sent: a stalled client gets no pile of pings. */
+  private heartbeat(): void {
+    if (!this.finished && !this.destroyed && this.readableLength === 0) this.push(': ping\n\n');
+  }
+
+  private finish(): void {
+    if (this.finished || this.destroyed) return;
+    this.finished = true;
+    this.stopTimers();
+    this.subscription.close();
+    this.push(null);
+  }
+
+  private stopTimers(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
+  }
+}
