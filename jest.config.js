@@ -76,8 +76,16 @@ module.exports = async () => {
       },
       // `*.postgres.e2e-spec.ts` needs several processes on one database: PostgreSQL only.
       { ...e2e, displayName: 'e2e', testPathIgnorePatterns: ['/node_modules/', '\\.postgres\\.e2e-spec\\.ts$'] },
+      // `*.browser.e2e-spec.ts` drives a page in Chromium: what it checks does not depend on the database.
       ...(unavailable === undefined
-        ? [{ ...e2e, displayName: 'e2e-postgres', setupFiles: ['<rootDir>/test/support/use-postgres.js'] }]
+        ? [
+            {
+              ...e2e,
+              displayName: 'e2e-postgres',
+              setupFiles: ['<rootDir>/test/support/use-postgres.js'],
+              testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.e2e-spec\\.ts$'],
+            },
+          ]
         : []),
     ],
   };
