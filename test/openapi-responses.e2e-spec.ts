@@ -26,7 +26,7 @@ import { useTestApp } from './support/test-app';
 
 const NDJSON = { accept: 'application/x-ndjson' };
 /** Media types whose body is text, not JSON: the string schema is checked against the text. */
-const TEXT_MEDIA_TYPES = ['application/x-ndjson', 'text/plain'];
+const TEXT_MEDIA_TYPES = ['application/x-ndjson', 'text/plain', 'text/event-stream'];
 
 /** Compiling the document's schemas takes seconds on a busy machine (CI runs the Dockerfile smoke alongside). */
 const VALIDATORS_TIMEOUT_MS = 30_000;
@@ -215,6 +215,28 @@ describe('responses of every route match the OpenAPI document', () => {
     expectDocumented('ready', await get(context.app, '/health/ready'), 503);
   });
 
+  it('stream: 400 for an unknown Last-Event-ID or parameter; the token: 200 with nulls while the service is open', async () => {
+    const unknown = { 'last-event-id': '0193c3a2-5f1e-7c4b-9a2d-3e4f5a6b7c8d' };
+    expectDocumented('stream', await get(context.app, '/ingest/stream', unknown), 400);
+    expectDocumented('stream', await get(context.app, '/ingest/stream?colour=blue'), 400);
+    const token = await context.app.inject({ method: 'POST', url: '/ingest/stream/token' });
+    expectDocumented('issue', token, 200);
+    expect(token.json()).toEqual({ token: null, expires_at: null });
+  });
+
+  it('stream: 200 with the events, ended by the drain; 503 while draining', async () => {
+    const streamed = get(context.app, '/ingest/stream?include=payload');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const id = await ingestReceipt('acme', { streamed: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    context.app.get(ShutdownState).drain();
+
+    const response = await streamed;
+    expectDocumented('stream', response, 200);
+    expect(response.body).toContain(`id: ${id}\n`);
+    expectDocumented('stream', await get(context.app, '/ingest/stream'), 503);
+  });
+
   it('exercised every operation of the document (this file runs in order)', () => {
     const operations = Object.values(document.paths).flatMap((item) =>
       Object.values(item).flatMap((operation: { operationId?: string }) => operation.operationId ?? []),
@@ -268,6 +290,33 @@ describe('responses of access control match the OpenAPI document', () => {
       }
     },
   );
+
+  it.each<[string, Send]>([
+    ['stream', (app, headers) => get(app, '/ingest/stream?partner_id=acme', headers)],
+    ['issue', (app, headers) => app.inject({ method: 'POST', url: '/ingest/stream/token', headers })],
+  ])('%s: 401 with WWW-Authenticate without a key, and with an unknown one', async (operationId, send) => {
+    for (const headers of [{}, { authorization: `Bearer ik_${'A'.repeat(43)}` }]) {
+      const response = await send(context.app, headers);
+      expectMatches(validators, operationId, response, 401);
+      expect(response.headers['www-authenticate']).toBe('Bearer');
+    }
+  });
+
+  it('stream: 403 for a partner key without partner_id, or with another partner', async () => {
+    const acme = await bearer({ partner: 'acme' });
+    expectMatches(validators, 'stream', await get(context.app, '/ingest/stream', acme), 403);
+    expectMatches(validators, 'stream', await get(context.app, '/ingest/stream?partner_id=globex', acme), 403);
+  });
+
+  it('issue: 200 with a token for a key, then 429 past its rate limit', async () => {
+    const headers = await bearer({ partner: 'acme' });
+    const send = () => context.app.inject({ method: 'POST', url: '/ingest/stream/token', headers });
+    const issued = await send();
+    expectMatches(validators, 'issue', issued, 200);
+    expect(issued.json()).toEqual({ token: expect.stringMatching(/^st_/), expires_at: expect.any(String) });
+    await send();
+    expectMatches(validators, 'issue', await send(), 429);
+  });
 
   it.each<[string, Send]>([
     ['ingest', (app, headers) => ingest(app, { partner_id: 'globex', payload: {} }, headers)],

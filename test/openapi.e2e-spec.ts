@@ -132,7 +132,7 @@ describe('OpenAPI document (/docs)', () => {
       // Left out: the UI and the document themselves, and HEAD, which Fastify adds for every GET.
       const gets = new Set(registered.filter((route) => route.method === 'GET').map((route) => route.url));
       const served = registered
-        .filter((route) => !isDocsRoute(route.url))
+        .filter((route) => !isDocsRoute(route.url) && !isDebuggerRoute(route.url))
         .filter((route) => !(route.method === 'HEAD' && gets.has(route.url)) && route.method !== 'OPTIONS')
         .map((route) => `${route.method} ${toOpenApiPath(route.url)}`);
       const documented = operations().map((candidate) => candidate.key);
@@ -244,9 +244,11 @@ describe('OpenAPI document (/docs)', () => {
       expect(ingestion.map(({ key }) => key).sort()).toEqual([
         'GET /ingest/all',
         'GET /ingest/partner/{partner_id}',
+        'GET /ingest/stream',
         'GET /ingest/{id}',
         'POST /ingest',
         'POST /ingest/batch',
+        'POST /ingest/stream/token',
       ]);
       expect(others.map(({ key }) => key).sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
       for (const { key, operation: op } of ingestion) {
@@ -430,7 +432,8 @@ describe('OpenAPI document (/docs)', () => {
         )
         .map(({ key, parameter }) => `${key} ${parameter.name}`);
 
-      expect(filters.length).toBe(3 * LIST_ROUTES.length);
+      // The lists' three, and the stream's `after`.
+      expect(filters.length).toBe(3 * LIST_ROUTES.length + 1);
       expect(prefilled).toEqual([]);
     });
 
@@ -635,6 +638,11 @@ async function redoclyLint(document: OpenAPIObject): Promise<LintReport> {
 }
 
 /** `/ingest/:id` → `/ingest/{id}` */
+/** The live debugger is a page for people, like the docs UI: not an API operation. */
+function isDebuggerRoute(url: string): boolean {
+  return url === '/debugger' || url.startsWith('/debugger/');
+}
+
 function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
