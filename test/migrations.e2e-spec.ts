@@ -25,6 +25,7 @@ const MIGRATIONS = [
   'CreateStorageProbe1764576000000',
   'CreateEventLog1764662400000',
   'CreateApiKeys1764835200000',
+  'NotifyEventLog1764921600000',
 ];
 const TABLES = ['api_keys', 'event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe'];
 const EVENT_LOG = 'CreateEventLog1764662400000';
@@ -50,6 +51,15 @@ async function tableNames(database: TestDatabase): Promise<string[]> {
           `SELECT "name" FROM sqlite_master WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%'`,
         );
   return rows.map((row) => row.name).sort();
+}
+
+/** PostgreSQL: whether inserting records notifies the live feeds (NotifyEventLog's trigger); SQLite has none. */
+async function notifiesEventLog(database: TestDatabase): Promise<boolean> {
+  if (database.kind !== 'postgres') return false;
+  const rows = await database.query<{ tgname: string }>(
+    `SELECT "tgname" FROM pg_trigger WHERE "tgname" = 'tr_ingested_data_notify_event_log'`,
+  );
+  return rows.length === 1;
 }
 
 /** The names in TypeORM's migrations table, in the order they were applied (one row per application). */
@@ -216,10 +226,11 @@ describe('schema migrations', () => {
       expect(await migrator.revertLast()).toBe(NEWEST);
       expect(await migrator.status()).toEqual({ executed: BEFORE_NEWEST, pending: [NEWEST] });
       expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
-      expect(await tableNames(database)).toEqual(expect.arrayContaining(['ingested_data', 'idempotency_keys']));
-      expect(await tableNames(database)).not.toContain('api_keys');
+      expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
+      expect(await notifiesEventLog(database)).toBe(false);
 
       expect(await migrator.migrate()).toEqual([NEWEST]);
+      expect(await notifiesEventLog(database)).toBe(database.kind === 'postgres');
       expect(await migrator.status()).toEqual({ executed: MIGRATIONS, pending: [] });
       expect(await recordedMigrations(database)).toEqual(MIGRATIONS);
       expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
@@ -229,8 +240,8 @@ describe('schema migrations', () => {
       it('gives the records stored before the event log positions in id order, and the head the last one', async () => {
         const migrator = new SchemaMigrator(await openDataSource());
         await migrator.migrate();
-        expect(await migrator.revertLast()).toBe(NEWEST);
-        expect(await migrator.revertLast()).toBe(EVENT_LOG);
+        const sinceEventLog = MIGRATIONS.slice(MIGRATIONS.indexOf(EVENT_LOG));
+        for (const name of [...sinceEventLog].reverse()) expect(await migrator.revertLast()).toBe(name);
         const ids = [
           '019ad3a1-7c2e-7b3d-8f4a-000000000003',
           '019ad3a1-7c2e-7b3d-8f4a-000000000001',
@@ -243,7 +254,7 @@ describe('schema migrations', () => {
           );
         }
 
-        expect(await migrator.migrate()).toEqual([EVENT_LOG, NEWEST]);
+        expect(await migrator.migrate()).toEqual(sinceEventLog);
 
         const rows = await database.query<{ id: string; position: string }>(
           'SELECT "id", "position" FROM "ingested_data" ORDER BY "position"',
@@ -429,9 +440,11 @@ describe('schema migrations', () => {
         expect(await migrator.revertLast()).toBe(NEWEST);
         expect(await session()).toEqual(before);
 
-        // After a failed migration too: the reverted one's table is there already.
-        await database.execute('CREATE TABLE "api_keys" ("id" integer)');
-        await expect(migrator.migrate()).rejects.toThrow(/api_keys/);
+        // After a failed migration too: the reverted one's function is there already.
+        await database.execute(
+          `CREATE FUNCTION "notify_event_log"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+        );
+        await expect(migrator.migrate()).rejects.toThrow(/notify_event_log/);
         expect(await session()).toEqual(before);
         expect(await advisoryLocks()).toBe(0);
       });

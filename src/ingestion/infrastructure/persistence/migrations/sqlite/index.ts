@@ -2,6 +2,7 @@ import { CreateIngestedData1764403200000 } from './1764403200000-create-ingested
 import { CreateIdempotencyKeys1764489600000 } from './1764489600000-create-idempotency-keys';
 import { CreateStorageProbe1764576000000 } from './1764576000000-create-storage-probe';
 import { CreateEventLog1764662400000 } from './1764662400000-create-event-log';
+import { NotifyEventLog1764921600000 } from './1764921600000-notify-event-log';
 
 /** The SQLite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const SQLITE_MIGRATIONS = [
   CreateIdempotencyKeys1764489600000,
   CreateStorageProbe1764576000000,
   CreateEventLog1764662400000,
+  NotifyEventLog1764921600000,
 ];
