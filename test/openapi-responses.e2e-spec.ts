@@ -295,7 +295,8 @@ describe('responses of access control match the OpenAPI document', () => {
     ['stream', (app, headers) => get(app, '/ingest/stream?partner_id=acme', headers)],
     ['issue', (app, headers) => app.inject({ method: 'POST', url: '/ingest/stream/token', headers })],
   ])('%s: 401 with WWW-Authenticate without a key, and with an unknown one', async (operationId, send) => {
-    for (const headers of [{}, { authorization: `Bearer ik_${'A'.repeat(43)}` }]) {
+    const credentials: Array<Record<string, string>> = [{}, { authorization: `Bearer ik_${'A'.repeat(43)}` }];
+    for (const headers of credentials) {
       const response = await send(context.app, headers);
       expectMatches(validators, operationId, response, 401);
       expect(response.headers['www-authenticate']).toBe('Bearer');

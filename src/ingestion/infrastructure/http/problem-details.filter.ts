@@ -4,7 +4,12 @@ import { AccessRefusalAudit } from '../../../access/application/access-refusal.a
 import { AccessRefusedError } from '../../../access/domain/access.errors';
 import { requestPrincipal } from '../../../access/infrastructure/http/request-principal';
 import { isClientAbort } from '../../../http/client-abort';
-import { ExportLimitReachedError, StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
+import {
+  ExportLimitReachedError,
+  StorageFullError,
+  StorageUnavailableError,
+  StreamUnavailableError,
+} from '../../domain/ingestion.errors';
 import { sendProblem, toProblemDetails } from './problem-details';
 
 /**
@@ -57,5 +62,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 /** 503s that refuse work to keep the service up, not failures: the request's warn line says enough. */
 function isLoadRefusal(error: unknown): boolean {
-  return (error instanceof HttpException && error.getStatus() === 503) || error instanceof ExportLimitReachedError;
+  return (
+    (error instanceof HttpException && error.getStatus() === 503) ||
+    error instanceof ExportLimitReachedError ||
+    error instanceof StreamUnavailableError
+  );
 }

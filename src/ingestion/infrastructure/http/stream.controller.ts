@@ -17,6 +17,9 @@ import { EVENT_STREAM_CONTENT_TYPE, EventStream, StreamLagError } from './event-
 import { ApiStream } from './openapi/stream.openapi';
 import { RequestValidationPipe } from './request-validation.pipe';
 
+/** How long a stream ended by the shutdown may take to flush its last bytes to its client. */
+const FLUSH_GRACE_MS = 1000;
+
 @ApiTags('ingestion')
 @Controller('ingest/stream')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
@@ -49,6 +52,7 @@ export class StreamController {
       stillAuthorized: principal.keyId === null ? undefined : () => this.authenticator.isStillValid(principal),
     });
     body.once('error', (error) => markIncomplete(reply, error instanceof StreamLagError ? 'stalled' : 'failed'));
+    subscription.onEnd((reason) => reason === 'shutdown' && closeUnlessFlushed(reply));
     void reply
       .header('content-type', EVENT_STREAM_CONTENT_TYPE)
       // Buffering proxies (nginx) would hold events back.
@@ -57,6 +61,17 @@ export class StreamController {
       .header('connection', 'close')
       .send(body);
   }
+}
+
+/** A stalled client would hold its connection, and the shutdown, until the deadline. */
+function closeUnlessFlushed(reply: FastifyReply): void {
+  const response = reply.raw;
+  const cutOff = setTimeout(() => {
+    markIncomplete(reply, 'stalled');
+    response.destroy();
+  }, FLUSH_GRACE_MS);
+  cutOff.unref();
+  response.once('close', () => clearTimeout(cutOff));
 }
 
 /** EventSource resends its URL with `Last-Event-ID` when it reconnects, so the header wins over `after`. */
