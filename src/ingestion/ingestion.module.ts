@@ -13,10 +13,12 @@ import { LogDataIngestedHandler } from './application/events/log-data-ingested.h
 import { EventLogRelay } from './application/ports/event-log.relay';
 import { IngestionMetrics } from './application/ports/ingestion.metrics';
 import { IntegrationEventPublisher } from './application/ports/integration-event.publisher';
+import { LiveFeed } from './application/ports/live-feed';
 import { DataListReader } from './application/queries/data-list.reader';
 import { GetAllDataHandler } from './application/queries/get-all-data.handler';
 import { GetDataByIdHandler } from './application/queries/get-data-by-id.handler';
 import { GetDataByPartnerIdHandler } from './application/queries/get-data-by-partner-id.handler';
+import { StreamDataHandler } from './application/queries/stream-data.handler';
 import { IngestionSaga } from './application/sagas/ingestion.saga';
 import { DataRepository } from './domain/data.repository';
 import { IdempotencyPolicy } from './domain/idempotency.policy';
@@ -24,12 +26,18 @@ import { IngestedDataFactory } from './domain/ingested-data.factory';
 import { MAX_PAYLOAD_DEPTH } from './domain/payload.value-object';
 import { IdempotencyKeyPurgeScheduler } from './infrastructure/scheduling/idempotency-key-purge.scheduler';
 import { IngestController } from './infrastructure/http/ingest.controller';
+import { StreamController } from './infrastructure/http/stream.controller';
+import { DebuggerController } from './infrastructure/http/debugger/debugger.controller';
 import { InProcessIntegrationEventPublisher } from './infrastructure/messaging/in-process-integration-event.publisher';
 import { LeasedEventLogRelay } from './infrastructure/messaging/leased-event-log.relay';
 import { NatsJetStreamIntegrationEventPublisher } from './infrastructure/messaging/nats-jetstream-integration-event.publisher';
 import { PrometheusEventDeliveryMetrics } from './infrastructure/metrics/prometheus-event-delivery.metrics';
 import { EventLogStore } from './infrastructure/persistence/event-log.store';
 import { PrometheusIngestionMetrics } from './infrastructure/metrics/prometheus-ingestion.metrics';
+import { PrometheusLiveFeedMetrics } from './infrastructure/metrics/prometheus-live-feed.metrics';
+import { EventLogNotifications } from './infrastructure/persistence/event-log.notifications';
+import { EventLogLiveFeed } from './infrastructure/streaming/event-log.live-feed';
+import { ShutdownState } from '../health/shutdown-state';
 import { DatabaseWritesMonitor } from './infrastructure/persistence/database-writes.monitor';
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
 import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
@@ -41,7 +49,7 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
 @Module({
   // DiscoveryModule: the failure counter names the handler that failed (see its listener); AccessModule: the guards.
   imports: [DiscoveryModule, AccessModule],
-  controllers: [IngestController],
+  controllers: [IngestController, StreamController, DebuggerController],
   providers: [
     {
       provide: IngestedDataFactory,
@@ -129,6 +137,33 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
         }),
     },
     { provide: EventLogRelay, useExisting: LeasedEventLogRelay },
+    PrometheusLiveFeedMetrics,
+    {
+      provide: LiveFeed,
+      inject: [EventLogStore, PrometheusLiveFeedMetrics, ConfigService, DataSource, ShutdownState],
+      useFactory: (
+        log: EventLogStore,
+        metrics: PrometheusLiveFeedMetrics,
+        config: ConfigService<Environment, true>,
+        dataSource: DataSource,
+        shutdown: ShutdownState,
+      ) => {
+        const feed = new EventLogLiveFeed(
+          log,
+          metrics,
+          {
+            maxClients: config.get('STREAM_MAX_CLIENTS', { infer: true }),
+            maxLag: config.get('STREAM_MAX_LAG', { infer: true }),
+            pollIntervalMs: config.get('EVENT_RELAY_POLL_INTERVAL_MS', { infer: true }),
+          },
+          (wake) => EventLogNotifications.for(dataSource, wake),
+        );
+        // Open streams end when the drain starts, not at the shutdown deadline: connections can then close.
+        shutdown.onDrain(() => feed.shutDown());
+        return feed;
+      },
+    },
+    StreamDataHandler,
     IngestDataHandler,
     PublishDataIngestedHandler,
     DataListReader,
