@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
+import { isDebuggerRoute } from '../src/ingestion/infrastructure/http/debugger/debugger.controller';
 import { DOCS_JSON_PATH, DOCS_PATH, isDocsRoute } from '../src/openapi/openapi';
 import { expectProblem, get } from './support/http';
 import { recordRoutes, RegisteredRoute } from './support/routes';
@@ -129,7 +130,7 @@ describe('OpenAPI document (/docs)', () => {
     });
 
     it('documents every route Fastify registered, and nothing else', () => {
-      // Left out: the UI and the document themselves, and HEAD, which Fastify adds for every GET.
+      // Left out: the UI and the document themselves, the live debugger's page, and HEAD, which Fastify adds for every GET.
       const gets = new Set(registered.filter((route) => route.method === 'GET').map((route) => route.url));
       const served = registered
         .filter((route) => !isDocsRoute(route.url) && !isDebuggerRoute(route.url))
@@ -638,11 +639,6 @@ async function redoclyLint(document: OpenAPIObject): Promise<LintReport> {
 }
 
 /** `/ingest/:id` → `/ingest/{id}` */
-/** The live debugger is a page for people, like the docs UI: not an API operation. */
-function isDebuggerRoute(url: string): boolean {
-  return url === '/debugger' || url.startsWith('/debugger/');
-}
-
 function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

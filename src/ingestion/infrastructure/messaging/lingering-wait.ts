@@ -1,7 +1,6 @@
 /**
- * The pause of a reader that follows the event log: a wake-up turns a poll's wait into a short linger,
- * so that records committed together are read together (under load, a read per record would cost a
- * query per record), and leaves a linger as it is.
+ * A wake-up turns a poll's wait into a short linger, so that records committed together are read
+ * together (under load, a read per record would cost a query per record), and leaves a linger as it is.
  */
 export class LingeringWait {
   private wakeUp?: () => void;
@@ -9,7 +8,6 @@ export class LingeringWait {
 
   constructor(private readonly lingerMs: number) {}
 
-  /** `ms` 0: the next turn of the event loop. */
   for(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -38,7 +36,6 @@ export class LingeringWait {
     this.wakeUp?.();
   }
 
-  /** Ends the current wait at once: the reader is stopping. */
   end(): void {
     this.endNow?.();
   }
