@@ -333,6 +333,15 @@ describe(`GET /ingest/stream with STREAM_MAX_CLIENTS=2 (${TEST_DATABASE_KIND})`,
     await accepted!.waitForEventId(receipt.id);
     await second.waitForEventId(receipt.id);
   });
+
+  it('answers HEAD with the headers of a stream, and keeps no slot for it', async () => {
+    await waitFor(async () => (await metricValue(context.app, 'stream_clients')) === 0, 'the streams to close', 2_000);
+    for (let i = 0; i < 3; i++) {
+      const head = await fetch(`${base}/ingest/stream?partner_id=max`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type')]).toEqual([200, EVENT_STREAM]);
+    }
+    expect(await metricValue(context.app, 'stream_clients')).toBe(0);
+  });
 });
 
 describe(`GET /ingest/stream with STREAM_MAX_LAG=200 (${TEST_DATABASE_KIND})`, () => {

@@ -46,6 +46,11 @@ export class StreamController {
     const subscription: LiveFeedSubscription = await this.queryBus.execute(
       new StreamDataQuery(principal, { partnerId: query.partner_id, after: cursorOf(request, query), includePayload }),
     );
+    if (request.method === 'HEAD') {
+      subscription.close();
+      void streamHeaders(reply).send();
+      return;
+    }
     const body = new EventStream(subscription, {
       includePayload,
       heartbeatMs: this.heartbeatMs,
@@ -53,14 +58,20 @@ export class StreamController {
     });
     body.once('error', (error) => markIncomplete(reply, error instanceof StreamLagError ? 'stalled' : 'failed'));
     subscription.onEnd((reason) => reason === 'shutdown' && closeUnlessFlushed(reply));
-    void reply
+    reply.raw.once('close', () => body.destroy());
+    void streamHeaders(reply).send(body);
+  }
+}
+
+function streamHeaders(reply: FastifyReply): FastifyReply {
+  return (
+    reply
       .header('content-type', EVENT_STREAM_CONTENT_TYPE)
       // Buffering proxies (nginx) would hold events back.
       .header('x-accel-buffering', 'no')
       // A stream the server ends (shutdown, lag) closes its connection: the client reconnects, through the gateway.
       .header('connection', 'close')
-      .send(body);
-  }
+  );
 }
 
 /** A stalled client would hold its connection, and the shutdown, until the deadline. */
