@@ -597,6 +597,21 @@ node -e '
 ' "$body" "$TMP/get.json" "$id" || fail "GET /ingest/$id did not give the payload back: $(cat "$TMP/get.json")"
 log "GET /ingest/$id 200, payload round-trips"
 
+# ---- the live feed, and the debugger's files, which the build copies beside its controller
+curl -sN --max-time 3 "$BASE/ingest/stream" >"$TMP/stream.txt" 2>/dev/null &
+stream_pid=$!
+sleep 1
+status="$(curl -s -o "$TMP/post2.json" -w '%{http_code}' --max-time 5 -H 'content-type: application/json' --data "$body" "$BASE/ingest")"
+[[ "$status" == 201 ]] || fail "POST /ingest answered $status: $(cat "$TMP/post2.json")"
+wait "$stream_pid" || true
+grep -q '^event: data-ingested$' "$TMP/stream.txt" || fail "GET /ingest/stream carried no event: $(head -c 500 "$TMP/stream.txt")"
+log "GET /ingest/stream delivered the record ingested while it was open"
+for asset in "" /debugger.js /debugger.css; do
+  status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/debugger$asset")"
+  [[ "$status" == 200 ]] || fail "GET /debugger$asset answered $status: is the file in dist/ (nest-cli.json assets)?"
+done
+log "GET /debugger and its script and stylesheet: 200"
+
 # ---- the keys CLI in the container, while the server runs: once a key exists, keys are required
 if [[ -f "$APP_DIR/dist/keys.js" ]]; then
   created="$(cd "$APP_DIR" && "${RUN_AS[@]}" "${container_env[@]}" node dist/keys.js create --partner acme --name smoke 2>"$TMP/keys.err")" ||
