@@ -20,6 +20,20 @@
 //     of authentication and rate limiting per request.
 //   BENCH_BASELINE=<a built checkout>: its dist/main.js is measured beside the service in the NATS
 //     scenario (without NATS_URL), e.g. the commit before a change.
+//   BENCH_STREAM=1 (default; 0 leaves it out): the live feed, GET /ingest/stream, on fresh databases.
+//     POST /ingest without and with BENCH_STREAM_CLIENTS (200) connected stream clients, in
+//     BENCH_STREAM_ROUNDS (2) alternating rounds, with the CPU seconds per request of the service;
+//     the latency from each 201 to its event at every client, under an open-loop sender of
+//     BENCH_STREAM_RATE (300) POST/s for BENCH_STREAM_LATENCY_SECONDS (10); then, on a service with
+//     STREAM_MAX_LAG=BENCH_STREAM_MAX_LAG (1000), POST /ingest without and with
+//     BENCH_STREAM_IDLE_CLIENTS (1000) idle clients (each filtered to a partner nobody writes) and
+//     BENCH_STREAM_SLOW_CLIENTS (100) clients that read nothing after the `retry:` field: the service's
+//     RSS and how many slow clients it dropped. Before that load, BENCH_STREAM_PREFILL (20000) records
+//     are ingested in batches: a socket on loopback takes about 4 MB (24,000 events) before the
+//     service sees a slow client fall behind, so without them the drop would come late or not at all.
+//     The clients run in a child process of their own (bench/stream-clients.js), which parses every event.
+//   BENCH_ONLY=stream (a comma-separated list of main, exports, nats, auth, stream): only those
+//     scenarios; main is the table against the limit server (POST, GET by id, batches, lists).
 //
 // Each server gets a fresh SQLite file under .bench/. Rates are requests/s (mean of
 // autocannon's per-second samples); latencies in ms.
@@ -51,7 +65,24 @@ const BACKLOG_ROWS = Number(process.env.BENCH_BACKLOG_ROWS ?? 100000);
 const BASELINE = process.env.BENCH_BASELINE;
 const AUTH = process.env.BENCH_AUTH !== '0';
 const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 2);
-const PORTS = { service: 5002, 'service-pg': 5004, 'auth-open': 5005, 'auth-keyed': 5006 };
+const STREAM = process.env.BENCH_STREAM !== '0';
+const STREAM_CLIENTS = Number(process.env.BENCH_STREAM_CLIENTS ?? 200);
+const STREAM_ROUNDS = Number(process.env.BENCH_STREAM_ROUNDS ?? 2);
+const STREAM_RATE = Number(process.env.BENCH_STREAM_RATE ?? 300);
+const STREAM_LATENCY_SECONDS = Number(process.env.BENCH_STREAM_LATENCY_SECONDS ?? 10);
+const STREAM_IDLE_CLIENTS = Number(process.env.BENCH_STREAM_IDLE_CLIENTS ?? 1000);
+const STREAM_SLOW_CLIENTS = Number(process.env.BENCH_STREAM_SLOW_CLIENTS ?? 100);
+const STREAM_MAX_LAG = process.env.BENCH_STREAM_MAX_LAG ?? '1000';
+const STREAM_PREFILL = Number(process.env.BENCH_STREAM_PREFILL ?? 20000);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((name) => name.trim()) : undefined;
+const PORTS = {
+  service: 5002,
+  'service-pg': 5004,
+  'auth-open': 5005,
+  'auth-keyed': 5006,
+  'stream-service': 5007,
+  'stream-slow': 5008,
+};
 const PAYLOAD = { event: 'order.created', order_id: 12345, amount: 99.5, currency: 'EUR', tags: ['a', 'b'] };
 
 function prepareAnchor() {
@@ -119,8 +150,27 @@ function load(options) {
   });
 }
 
-async function measure(server, label, options) {
+/** Whether a scenario runs: its own switch, and BENCH_ONLY if given. */
+function selected(scenario, on = true) {
+  return on && (!ONLY || ONLY.includes(scenario));
+}
+
+let clockTicks;
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSecondsOf(pid) {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, state
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+}
+
+/**
+ * Warm-up, then the load measured. With `cpuOf` ({ name: pid }), the row also holds the CPU
+ * seconds each of those processes used during the measured load, and the requests it made.
+ */
+async function measure(server, label, options, cpuOf) {
   await load({ ...options, url: server.url + options.path, duration: 2 }); // warm-up
+  const before = cpuOf && Object.entries(cpuOf).map(([name, pid]) => [name, pid, cpuSecondsOf(pid)]);
   const result = await load({ ...options, url: server.url + options.path });
   const row = {
     server: server.name,
@@ -131,6 +181,12 @@ async function measure(server, label, options) {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
   };
+  if (before) {
+    row.requests = result.requests.total;
+    row.cpuSeconds = Object.fromEntries(
+      before.map(([name, pid, seconds]) => [name, +(cpuSecondsOf(pid) - seconds).toFixed(2)]),
+    );
+  }
   console.log(JSON.stringify(row));
   return row;
 }
@@ -547,12 +603,410 @@ async function authScenario() {
   } finally {
     await Promise.all([stop(open), stop(keyed)]);
   }
-  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
   return ['POST /ingest', 'GET /ingest/:id'].map((route) => {
     const openRps = mean(totals.get(`auth-open ${route}`));
     const keyedRps = mean(totals.get(`auth-keyed ${route}`));
     return { route, openRps: Math.round(openRps), keyedRps: Math.round(keyedRps), ratio: keyedRps / openRps };
   });
+}
+
+/** The stream clients' process (bench/stream-clients.js), driven over IPC: `call(cmd, args)` answers. */
+function startStreamClients() {
+  const { fork } = require('node:child_process');
+  const child = fork(path.join(__dirname, 'stream-clients.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map();
+  let seq = 0;
+  child.on('message', ({ seq: answered, ...message }) => {
+    waiting.get(answered)?.resolve(message);
+    waiting.delete(answered);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  exited.then((code) => {
+    for (const { reject } of waiting.values()) reject(new Error(`stream clients exited (${code})`));
+  });
+  return {
+    pid: child.pid,
+    call(cmd, args = {}) {
+      return new Promise((resolve, reject) => {
+        waiting.set(++seq, { resolve, reject });
+        child.send({ ...args, cmd, seq });
+      });
+    },
+    async stop() {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
+  };
+}
+
+/**
+ * The stream figures of GET /metrics (null where absent), and the V8 heap's in MB (in results.json
+ * only: garbage not yet collected counts as used).
+ */
+async function streamMetrics(server) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const value = (pattern) => {
+    const match = pattern.exec(text);
+    return match ? Number(match[1]) : null;
+  };
+  return {
+    clients: value(/^stream_clients(?:\{[^}]*\})? (\S+)$/m),
+    eventsSent: value(/^stream_events_sent_total(?:\{[^}]*\})? (\S+)$/m),
+    droppedLag: value(/^stream_clients_dropped_total\{[^}]*reason="lag"[^}]*\} (\S+)$/m),
+    heapUsedMb: Math.round(value(/^nodejs_heap_size_used_bytes (\S+)$/m) / 1048576),
+    externalMb: Math.round(value(/^nodejs_external_memory_bytes (\S+)$/m) / 1048576),
+  };
+}
+
+/**
+ * POST /ingest at a fixed rate (open loop: each request leaves on schedule whether or not the
+ * ones before it were answered), for `seconds`. Returns [id, ms] per 201, ms being the
+ * process.hrtime (a clock every process of the machine shares) at which its response arrived.
+ */
+async function openLoopIngest(server, rate, seconds) {
+  const http = require('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const body = JSON.stringify({ partner_id: 'bench', payload: PAYLOAD });
+  const answered = [];
+  const postLatencies = [];
+  let sent = 0;
+  let failed = 0;
+  const post = () =>
+    new Promise((resolve) => {
+      const started = process.hrtime.bigint();
+      const request = http.request(
+        `${server.url}/ingest`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        (response) => {
+          const at = Number(process.hrtime.bigint()) / 1e6;
+          postLatencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => {
+            if (response.statusCode === 201) answered.push([JSON.parse(text).id, at]);
+            else failed++;
+            resolve();
+          });
+        },
+      );
+      request.on('error', () => {
+        failed++;
+        resolve();
+      });
+      request.end(body);
+    });
+  const started = performance.now();
+  const interval = 1000 / rate;
+  const inFlight = new Set();
+  while (performance.now() - started < seconds * 1000) {
+    const due = started + sent * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sent++;
+    const request = post().then(() => inFlight.delete(request));
+    inFlight.add(request);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(inFlight);
+  agent.destroy();
+  postLatencies.sort((a, b) => a - b);
+  const at = (q) => +postLatencies[Math.min(postLatencies.length - 1, Math.floor(q * postLatencies.length))].toFixed(1);
+  return {
+    answered,
+    sent,
+    failed,
+    rate: Math.round(sent / elapsed),
+    postP50: at(0.5),
+    postP99: at(0.99),
+  };
+}
+
+/** `records` records of partner bench, in batches of BATCH_SIZE. */
+async function ingestBatches(server, records) {
+  const body = JSON.stringify({
+    records: Array.from({ length: BATCH_SIZE }, () => ({ partner_id: 'bench', payload: PAYLOAD })),
+  });
+  for (let done = 0; done < records; done += BATCH_SIZE) {
+    const response = await fetch(`${server.url}/ingest/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await response.arrayBuffer();
+    if (response.status !== 201) throw new Error(`POST /ingest/batch: ${response.status}`);
+  }
+}
+
+/** The rows of an SQLite file once none has been added for 100 ms (a load's last requests may be in flight). */
+async function settledRows(file) {
+  for (let rows = sqliteRows(file); ;) {
+    await sleep(100);
+    const now = sqliteRows(file);
+    if (now === rows) return rows;
+    rows = now;
+  }
+}
+
+/** RSS of `pid` every 250 ms until stopped: the highest seen. */
+function sampleRss(pid) {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid).rssMb)), 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssOf(pid).rssMb);
+    },
+  };
+}
+
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const cpuPerRequestUs = (rows, name) =>
+  Math.round(
+    (1e6 * rows.reduce((sum, row) => sum + row.cpuSeconds[name], 0)) / rows.reduce((sum, row) => sum + row.requests, 0),
+  );
+
+/**
+ * The live feed on fresh SQLite databases. 1: POST /ingest without and with STREAM_CLIENTS
+ * clients reading every event, in alternating rounds; each round with clients ends with a marker
+ * record, and counts how long after the load every client had it and how many events each got.
+ * 2: the latency from 201 to the event at every one of those clients, at STREAM_RATE POST/s.
+ * 3: on a service with STREAM_MAX_LAG lowered, POST /ingest without and with idle and slow clients.
+ */
+async function streamScenario() {
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+  const clients = startStreamClients();
+  const result = {};
+  try {
+    const file = freshDb(path.join(WORK, 'stream.sqlite'));
+    const server = await startService('stream-service', `sqlite:${file}`, logLevel);
+    const streamUrl = `${server.url}/ingest/stream`;
+    const cpuOf = { service: server.child.pid, clients: clients.pid, bench: process.pid };
+    const without = [];
+    const withClients = [];
+    try {
+      for (let round = 0; round < STREAM_ROUNDS; round++) {
+        for (const connected of round % 2 === 0 ? [false, true] : [true, false]) {
+          if (!connected) {
+            without.push(await measure(server, 'POST /ingest (no stream clients)', INGEST_LOAD, cpuOf));
+            continue;
+          }
+          const rowsBefore = await settledRows(file);
+          const connect = await clients.call('connect', { group: 'feed', url: streamUrl, count: STREAM_CLIENTS });
+          const row = await measure(server, `POST /ingest with ${STREAM_CLIENTS} stream clients`, INGEST_LOAD, cpuOf);
+          const atEnd = await clients.call('stats', { group: 'feed' });
+          const behindAtEnd = sqliteRows(file) - rowsBefore - atEnd.minEvents;
+          await settledRows(file);
+          const marker = await ingestOne(server);
+          const drained = await clients.call('waitLast', { group: 'feed', id: marker, timeoutMs: 30000 });
+          const expected = sqliteRows(file) - rowsBefore;
+          const stats = await clients.call('close', { group: 'feed' });
+          row.stream = {
+            connected: connect.outcomes.ok ?? 0,
+            connectMs: connect.ms,
+            behindAtEnd,
+            expectedEvents: expected,
+            minEvents: stats.minEvents,
+            maxEvents: stats.maxEvents,
+            drainedMs: drained.ms,
+            behindAtTimeout: drained.behind,
+            closedByServer: stats.closed,
+            refused: stats.refused,
+            connectErrors: stats.connectErrors,
+            wrongType: stats.wrongType,
+            badData: stats.badData,
+            jsonChecked: stats.jsonParsed,
+            megabytes: Math.round(stats.bytes / 1048576),
+            eventsPerRead: +(stats.events / stats.chunks).toFixed(1),
+          };
+          console.log(JSON.stringify({ server: server.name, stream: row.stream }));
+          withClients.push(row);
+        }
+      }
+      if (STREAM_ROUNDS > 0)
+        result.ingest = {
+          clients: STREAM_CLIENTS,
+          rounds: STREAM_ROUNDS,
+          withoutRps: Math.round(mean(without.map((row) => row.exactRps))),
+          withRps: Math.round(mean(withClients.map((row) => row.exactRps))),
+          ratio: mean(withClients.map((row) => row.exactRps)) / mean(without.map((row) => row.exactRps)),
+          withoutP99: Math.max(...without.map((row) => row.p99)),
+          withP99: Math.max(...withClients.map((row) => row.p99)),
+          cpuUsPerRequest: {
+            without: cpuPerRequestUs(without, 'service'),
+            with: cpuPerRequestUs(withClients, 'service'),
+          },
+          cpuShare: {
+            // CPU seconds per second of load, of each process (2 cores: at most 2 in all)
+            without: Object.fromEntries(
+              Object.keys(cpuOf).map((name) => [
+                name,
+                +(mean(without.map((r) => r.cpuSeconds[name])) / DURATION).toFixed(2),
+              ]),
+            ),
+            with: Object.fromEntries(
+              Object.keys(cpuOf).map((name) => [
+                name,
+                +(mean(withClients.map((r) => r.cpuSeconds[name])) / DURATION).toFixed(2),
+              ]),
+            ),
+          },
+          runs: [...without, ...withClients],
+        };
+
+      // 2: latency under a modest open-loop load, at every client.
+      await settledRows(file);
+      const connect = await clients.call('connect', { group: 'feed', url: streamUrl, count: STREAM_CLIENTS });
+      await clients.call('record', { on: true, group: 'feed' });
+      const sender = await openLoopIngest(server, STREAM_RATE, STREAM_LATENCY_SECONDS);
+      const marker = await ingestOne(server);
+      const drained = await clients.call('waitLast', { group: 'feed', id: marker, timeoutMs: 30000 });
+      const latency = await clients.call('latency', { sent: sender.answered });
+      const stats = await clients.call('close', { group: 'feed' });
+      const { answered, ...senderFigures } = sender;
+      result.latency = {
+        ...latency,
+        connected: connect.outcomes.ok ?? 0,
+        sender: { ...senderFigures, answered: answered.length },
+        closedByServer: stats.closed,
+        behindAtTimeout: drained.behind,
+      };
+      console.log(JSON.stringify({ server: server.name, latency: result.latency }));
+    } finally {
+      await stop(server);
+    }
+
+    // 3: idle and slow clients on a service that drops a client STREAM_MAX_LAG events behind.
+    const slowFile = freshDb(path.join(WORK, 'stream-slow.sqlite'));
+    const settings = {
+      STREAM_MAX_LAG,
+      STREAM_MAX_CLIENTS: String(STREAM_IDLE_CLIENTS + STREAM_SLOW_CLIENTS + 10),
+    };
+    const slow = await startService('stream-slow', `sqlite:${slowFile}`, logLevel, settings);
+    const slowCpu = { service: slow.child.pid, clients: clients.pid, bench: process.pid };
+    try {
+      const rss = { atStart: rssOf(slow.child.pid).rssMb };
+      const idle = await measure(slow, 'POST /ingest (no stream clients)', INGEST_LOAD, slowCpu);
+      rss.beforeClients = rssOf(slow.child.pid).rssMb;
+      const metricsBefore = await streamMetrics(slow);
+      const idleConnect = await clients.call('connect', {
+        group: 'idle',
+        url: `${slow.url}/ingest/stream?partner_id=idle-`,
+        urlOf: 'suffix',
+        count: STREAM_IDLE_CLIENTS,
+      });
+      const slowConnect = await clients.call('connect', {
+        group: 'slow',
+        url: `${slow.url}/ingest/stream`,
+        count: STREAM_SLOW_CLIENTS,
+        paused: true,
+      });
+      rss.connected = rssOf(slow.child.pid).rssMb;
+      const metricsConnected = await streamMetrics(slow);
+      const sampler = sampleRss(slow.child.pid);
+      await ingestBatches(slow, STREAM_PREFILL);
+      rss.prefilled = rssOf(slow.child.pid).rssMb;
+      const metricsPrefilled = await streamMetrics(slow);
+      const busy = await measure(
+        slow,
+        `POST /ingest with ${STREAM_IDLE_CLIENTS} idle + ${STREAM_SLOW_CLIENTS} slow stream clients`,
+        INGEST_LOAD,
+        slowCpu,
+      );
+      rss.peakDuringLoad = sampler.stop();
+      rss.afterLoad = rssOf(slow.child.pid).rssMb;
+      const metricsAfterLoad = await streamMetrics(slow);
+      await sleep(2000);
+      rss.twoSecondsLater = rssOf(slow.child.pid).rssMb;
+      const metricsLater = await streamMetrics(slow);
+      // A dropped slow client reads what its socket still holds, then the end of the stream.
+      const resumed = await clients.call('resume', { group: 'slow', waitMs: 1000 });
+      const idleStats = await clients.call('close', { group: 'idle' });
+      const slowStats = await clients.call('close', { group: 'slow' });
+      await sleep(2000);
+      rss.afterClose = rssOf(slow.child.pid).rssMb;
+      const metricsAfterClose = await streamMetrics(slow);
+      result.idleSlow = {
+        idleClients: STREAM_IDLE_CLIENTS,
+        slowClients: STREAM_SLOW_CLIENTS,
+        prefill: STREAM_PREFILL,
+        settings,
+        withoutRps: Math.round(idle.exactRps),
+        withRps: Math.round(busy.exactRps),
+        ratio: busy.exactRps / idle.exactRps,
+        withoutP99: idle.p99,
+        withP99: busy.p99,
+        cpuUsPerRequest: {
+          without: cpuPerRequestUs([idle], 'service'),
+          with: cpuPerRequestUs([busy], 'service'),
+        },
+        rssMb: rss,
+        connected: { idle: idleConnect.outcomes, slow: slowConnect.outcomes, idleMs: idleConnect.ms },
+        slowClosedAfterResume: resumed.closed,
+        slowEventsRead: slowStats.events,
+        idleEvents: idleStats.events,
+        idleClosedByServer: idleStats.closed,
+        idleHeartbeats: idleStats.heartbeats,
+        metrics: {
+          before: metricsBefore,
+          connected: metricsConnected,
+          prefilled: metricsPrefilled,
+          afterLoad: metricsAfterLoad,
+          twoSecondsLater: metricsLater,
+          afterClose: metricsAfterClose,
+        },
+        droppedLag:
+          metricsAfterClose.droppedLag === null ? null : metricsAfterClose.droppedLag - (metricsBefore.droppedLag ?? 0),
+        runs: [idle, busy],
+      };
+      console.log(JSON.stringify({ server: slow.name, idleSlow: { ...result.idleSlow, runs: undefined } }));
+    } finally {
+      await stop(slow);
+    }
+  } finally {
+    await clients.stop();
+  }
+  return result;
+}
+
+function reportStream({ ingest, latency, idleSlow }) {
+  const errors = (rows) => rows.reduce((sum, row) => sum + row.errors, 0);
+  console.log(
+    `\nLive feed, GET /ingest/stream (SQLite, fresh databases; clients in a child process that parses every event)`,
+  );
+  if (ingest) {
+    const runs = ingest.runs.filter((row) => row.stream);
+    const all = (key) => runs.map((row) => row.stream[key]);
+    const complete = runs.every(
+      (row) => row.stream.minEvents === row.stream.expectedEvents && row.stream.maxEvents === row.stream.expectedEvents,
+    );
+    console.log(
+      `POST /ingest (${ingest.rounds} alternating rounds) without clients ${String(ingest.withoutRps).padStart(6)} req/s p99 ${ingest.withoutP99} ms, ${ingest.cpuUsPerRequest.without} µs CPU/req | with ${ingest.clients} stream clients ${String(ingest.withRps).padStart(6)} req/s p99 ${ingest.withP99} ms, ${ingest.cpuUsPerRequest.with} µs CPU/req | ratio ${ingest.ratio.toFixed(2)} (target ≥ 0.8)` +
+        (errors(ingest.runs) > 0 ? ` | errors ${errors(ingest.runs)}` : ''),
+    );
+    console.log(
+      `  events per client ${complete ? 'all' : 'NOT all'} of the records ingested while connected (${all('expectedEvents').join(', ')}; min ${Math.min(...all('minEvents'))}); the slowest client ${all('behindAtEnd').join(', ')} events behind when the load ended, and had the marker ${all('drainedMs').join(', ')} ms after its 201; closed by the server ${all('closedByServer').join(', ')}; CPU s/s with clients: service ${ingest.cpuShare.with.service}, clients ${ingest.cpuShare.with.clients}, autocannon ${ingest.cpuShare.with.bench} (without: service ${ingest.cpuShare.without.service}, autocannon ${ingest.cpuShare.without.bench})`,
+    );
+  }
+  if (latency) {
+    console.log(
+      `201 → event at a client (${latency.sender.rate} POST/s open loop, ${latency.clients} clients, each measured): p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${latency.samples} deliveries, ${latency.missing} missing); the POSTs p50 ${latency.sender.postP50} ms, p99 ${latency.sender.postP99} ms, ${latency.sender.failed} failed`,
+    );
+  }
+  if (idleSlow) {
+    const { rssMb: rss } = idleSlow;
+    console.log(
+      `POST /ingest with ${idleSlow.idleClients} idle + ${idleSlow.slowClients} slow clients (STREAM_MAX_LAG=${idleSlow.settings.STREAM_MAX_LAG}, STREAM_MAX_CLIENTS=${idleSlow.settings.STREAM_MAX_CLIENTS}): without ${idleSlow.withoutRps} req/s p99 ${idleSlow.withoutP99} ms | with ${idleSlow.withRps} req/s p99 ${idleSlow.withP99} ms | ratio ${idleSlow.ratio.toFixed(2)} | ${idleSlow.cpuUsPerRequest.without} / ${idleSlow.cpuUsPerRequest.with} µs CPU/req` +
+        (errors(idleSlow.runs) > 0 ? ` | errors ${errors(idleSlow.runs)}` : ''),
+    );
+    console.log(
+      `  service RSS ${rss.atStart} MB at start, ${rss.beforeClients} MB after the load without clients, ${rss.connected} MB with the clients connected, ${rss.prefilled} MB after ${idleSlow.prefill} records in batches, peak ${rss.peakDuringLoad} MB during the load, ${rss.afterLoad} MB after it, ${rss.twoSecondsLater} MB 2 s later, ${rss.afterClose} MB after the clients closed`,
+    );
+    const { metrics } = idleSlow;
+    console.log(
+      `  slow clients dropped for lag ${idleSlow.droppedLag ?? '?'} of ${idleSlow.slowClients} (metric; ${metrics.prefilled.droppedLag ?? '?'} after the batches, ${metrics.afterLoad.droppedLag ?? '?'} after the load), ${idleSlow.slowClosedAfterResume} streams ended when read again; idle clients: ${idleSlow.idleEvents} events, closed by the server ${idleSlow.idleClosedByServer}`,
+    );
+  }
 }
 
 function reportNats({ variants, backlog }) {
@@ -579,8 +1033,8 @@ function reportNats({ variants, backlog }) {
   );
 }
 
-async function main() {
-  prepareAnchor();
+/** The service against the limit server: POST, GET by id, batches, then full lists. */
+async function limitScenario() {
   const limitDb = freshDb(path.join(WORK, 'limit.db'));
   const serviceDb = freshDb(path.join(WORK, 'service.sqlite'));
   const limit = await startLimit(limitDb);
@@ -655,12 +1109,22 @@ async function main() {
       await withPg(undefined, (client) => client.query(`DROP DATABASE IF EXISTS ${PG_BENCH_DB} WITH (FORCE)`));
     }
   }
+  return { rows, services, listRows };
+}
 
-  const exportRows = EXPORTS > 0 && EXPORT_ROWS > 0 ? await exportScenario() : [];
-  const delivery = NATS ? await natsScenario() : undefined;
-  const auth = AUTH ? await authScenario() : undefined;
+async function main() {
+  fs.mkdirSync(WORK, { recursive: true });
+  const exporting = selected('exports', EXPORTS > 0 && EXPORT_ROWS > 0);
+  if (selected('main') || exporting) prepareAnchor();
+  const { rows, services, listRows } = selected('main')
+    ? await limitScenario()
+    : { rows: [], services: [], listRows: [] };
+  const exportRows = exporting ? await exportScenario() : [];
+  const delivery = selected('nats', NATS) ? await natsScenario() : undefined;
+  const auth = selected('auth', AUTH) ? await authScenario() : undefined;
+  const stream = selected('stream', STREAM) ? await streamScenario() : undefined;
 
-  console.log('\nSame run, same machine; ratio = service / limit');
+  if (rows.length > 0) console.log('\nSame run, same machine; ratio = service / limit');
   for (const route of ['POST /ingest', 'GET /ingest/:id']) {
     const a = rows.find((r) => r.route === route && r.server === 'limit');
     for (const service of services) {
@@ -706,6 +1170,7 @@ async function main() {
       );
     }
   }
+  if (stream) reportStream(stream);
   fs.writeFileSync(
     path.join(WORK, 'results.json'),
     JSON.stringify(
@@ -718,6 +1183,7 @@ async function main() {
         exportRows,
         delivery,
         auth,
+        stream,
       },
       null,
       2,
