@@ -6,7 +6,7 @@ export const EVENT_STREAM_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 /** What EventSource waits before it reconnects after the stream ended (its `retry:` field). */
 export const RECONNECT_DELAY_MS = 1000;
 
-/** A client that reads nothing holds at most this much here, besides its socket's buffer. */
+/** A client that reads nothing holds this much here, and one more page, besides its socket's buffer. */
 const BUFFERED_BYTES = 64 * 1024;
 
 const AUTHORIZATION_CHECK_INTERVAL_MS = 1000;
@@ -24,21 +24,33 @@ export class StreamLagError extends Error {
   }
 }
 
-const framesWithoutPayload = new WeakMap<LiveFeedEntry, string>();
-const framesWithPayload = new WeakMap<LiveFeedEntry, string>();
+/** By a page's first entry: the clients that follow the live feed get the same pages, encoded once for all. */
+const encodedPages = new WeakMap<LiveFeedEntry, Map<string, Buffer>>();
 
-/** One `data-ingested` event; the entries of the newest page are shared by every client, and so are their frames. */
-export function eventFrame(entry: LiveFeedEntry, includePayload: boolean): string {
-  const frames = includePayload ? framesWithPayload : framesWithoutPayload;
-  let frame = frames.get(entry);
-  if (frame === undefined) {
-    const payload = includePayload ? `,"payload":${oneLine(entry.payloadJson ?? 'null')}` : '';
-    frame =
-      `event: data-ingested\nid: ${entry.id}\n` +
-      `data: {"id":"${entry.id}","partner_id":${JSON.stringify(entry.partnerId)},"timestamp":"${entry.timestamp}"${payload}}\n\n`;
-    frames.set(entry, frame);
+/**
+ * The events of a page as bytes. A page is known by its first entry, its last position and its length
+ * (with a partner filter too: a page of one partner as long as the unfiltered one is the same page).
+ */
+export function encodedPage(entries: readonly LiveFeedEntry[], includePayload: boolean): Buffer {
+  const key = `${includePayload ? 'p' : ''}${entries.length}:${entries[entries.length - 1].position}`;
+  let pages = encodedPages.get(entries[0]);
+  let page = pages?.get(key);
+  if (page === undefined) {
+    let text = '';
+    for (const entry of entries) text += eventFrame(entry, includePayload);
+    page = Buffer.from(text);
+    if (pages === undefined) encodedPages.set(entries[0], (pages = new Map()));
+    pages.set(key, page);
   }
-  return frame;
+  return page;
+}
+
+function eventFrame(entry: LiveFeedEntry, includePayload: boolean): string {
+  const payload = includePayload ? `,"payload":${oneLine(entry.payloadJson ?? 'null')}` : '';
+  return (
+    `event: data-ingested\nid: ${entry.id}\n` +
+    `data: {"id":"${entry.id}","partner_id":${JSON.stringify(entry.partnerId)},"timestamp":"${entry.timestamp}"${payload}}\n\n`
+  );
 }
 
 /** Stored payloads are compact JSON; a line break there could only be whitespace between tokens. */
@@ -92,9 +104,7 @@ export class EventStream extends Readable {
       for (;;) {
         const entries = await this.subscription.next();
         if (entries === null || this.finished || this.destroyed) return;
-        let chunk = '';
-        for (const entry of entries) chunk += eventFrame(entry, this.options.includePayload);
-        if (!this.push(chunk)) return;
+        if (!this.push(encodedPage(entries, this.options.includePayload))) return;
       }
     } catch (error) {
       this.destroy(error as Error);

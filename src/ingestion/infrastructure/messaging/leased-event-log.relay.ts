@@ -38,7 +38,7 @@ export class LeasedEventLogRelay extends EventLogRelay implements OnApplicationB
   private running?: Promise<void>;
   private stopping = false;
   private woken = false;
-  private readonly pause = new LingeringWait(LeasedEventLogRelay.LINGER_MS);
+  private readonly pause = new LingeringWait(() => LeasedEventLogRelay.LINGER_MS);
   private failuresInARow = 0;
   private holdsLease = false;
   private leaseRenewedAt = 0;

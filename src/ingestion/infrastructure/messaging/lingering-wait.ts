@@ -6,7 +6,7 @@ export class LingeringWait {
   private wakeUp?: () => void;
   private endNow?: () => void;
 
-  constructor(private readonly lingerMs: number) {}
+  constructor(private readonly lingerMs: () => number) {}
 
   for(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
@@ -26,7 +26,7 @@ export class LingeringWait {
         ? () => {
             this.wakeUp = undefined;
             clearTimeout(timer);
-            timer = setTimeout(done, this.lingerMs);
+            timer = setTimeout(done, this.lingerMs());
           }
         : undefined;
     });
