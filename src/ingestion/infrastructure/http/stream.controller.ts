@@ -46,7 +46,8 @@ export class StreamController {
     const subscription: LiveFeedSubscription = await this.queryBus.execute(
       new StreamDataQuery(principal, { partnerId: query.partner_id, after: cursorOf(request, query), includePayload }),
     );
-    if (request.method === 'HEAD') {
+    // HEAD asks for the headers only; a client gone while the feed subscribed would never close its subscription.
+    if (request.method === 'HEAD' || request.raw.socket.destroyed) {
       subscription.close();
       void streamHeaders(reply).send();
       return;
