@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { connect, Socket } from 'node:net';
 import { TEST_DATABASE_KIND } from './support/database';
 import { Receipt, waitFor } from './support/http';
 import { parseMetrics, sampleSum } from './support/metrics';
+import { RawConnection } from './support/raw-connection';
 import { requestHead } from './support/raw-http';
 import { freePort, ServiceProcess, startService, waitUntilReady } from './support/service-process';
 import { closeAllStreams, SseClient, StalledReader } from './support/sse';
@@ -85,57 +85,6 @@ async function memoryAfterGc(base: string, pid: number): Promise<Memory> {
   return { heap, rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-/** A keep-alive connection with one request answered, left idle: what a gateway holds. */
-class KeptConnection {
-  private received = Buffer.alloc(0);
-  private closed = false;
-  private wake: () => void = () => undefined;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined); // seen as the close
-  }
-
-  static open(port: number): Promise<KeptConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(new KeptConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Writes a request and answers the status of the response to it, or `closed` when none came before the close. */
-  async exchange(text: string, timeoutMs = 3000): Promise<number | 'closed'> {
-    this.received = Buffer.alloc(0);
-    if (!this.closed) this.socket.write(text);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const headEnd = this.received.indexOf('\r\n\r\n');
-      if (headEnd >= 0) return Number(this.received.subarray(0, headEnd).toString('latin1').split(' ')[1]);
-      if (this.closed) return 'closed';
-      if (Date.now() > deadline) throw new Error(`no response within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
-
 describe(`the live feed of the service as a process (${TEST_DATABASE_KIND})`, () => {
   let database: TestDatabase;
   let service: ServiceProcess | undefined;
@@ -175,10 +124,17 @@ describe(`the live feed of the service as a process (${TEST_DATABASE_KIND})`, ()
     // About 6 MB for the stalled reader: more than its socket buffers hold, far fewer events than STREAM_MAX_LAG.
     const filled = await ingestMany(base, 'fill', 1_500, 4_000);
     await readers[1].waitForEventId(filled[filled.length - 1].id, 10_000);
-    const gateway = await KeptConnection.open(port);
+    const gateway = await RawConnection.open(port);
+    const statusOf = async (head: string): Promise<number | 'closed'> => {
+      gateway.write(head);
+      return gateway.response().then(
+        (response) => response.status,
+        () => 'closed' as const,
+      );
+    };
 
     try {
-      expect(await gateway.exchange(requestHead('GET /health/live HTTP/1.1'))).toBe(200);
+      expect(await statusOf(requestHead('GET /health/live HTTP/1.1'))).toBe(200);
       const exit = service.exited.then((code) => ({ code, at: Date.now() }));
       const signalledAt = Date.now();
       service.child.kill('SIGTERM');
@@ -192,9 +148,7 @@ describe(`the live feed of the service as a process (${TEST_DATABASE_KIND})`, ()
       expect(await Promise.all(readers.map((reader) => reader.ended))).toEqual(['end', 'end']);
       for (const reader of readers) expect(reader.endedAt! - signalledAt).toBeGreaterThanOrEqual(delayMs - 50);
 
-      const onKept = await gateway.exchange(
-        requestHead('GET /ingest/stream HTTP/1.1', { Accept: 'text/event-stream' }),
-      );
+      const onKept = await statusOf(requestHead('GET /ingest/stream HTTP/1.1', { Accept: 'text/event-stream' }));
       expect([503, 'closed']).toContain(onKept);
       gateway.destroy();
       const fresh = await SseClient.open(`${base}/ingest/stream`).then(
