@@ -3,7 +3,6 @@ export interface LiveFeedEntry {
   readonly id: string;
   readonly partnerId: string;
   readonly timestamp: string;
-  /** The stored payload text, for subscriptions that include payloads. */
   readonly payloadJson?: string;
 }
 
@@ -19,7 +18,6 @@ export type LiveFeedEnd = 'closed' | 'lag' | 'shutdown';
 export interface LiveFeedSubscription {
   /** Waits while there is nothing new; null once ended. */
   next(): Promise<readonly LiveFeedEntry[] | null>;
-  /** When the feed ends it: never after `close`. */
   onEnd(listener: (reason: LiveFeedEnd) => void): void;
   close(): void;
 }
@@ -28,7 +26,6 @@ export interface LiveFeedSubscription {
 export abstract class LiveFeed {
   abstract locate(id: string): Promise<{ position: number; partnerId: string } | null>;
 
-  /** Throws `StreamUnavailableError` when the instance serves its most streams, or is shutting down. */
   abstract subscribe(filter: LiveFeedFilter): Promise<LiveFeedSubscription>;
 
   /** Records were committed here: read them now rather than at the next poll. */

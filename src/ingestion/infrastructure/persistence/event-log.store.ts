@@ -139,7 +139,17 @@ interface EntryRow {
   id: string;
   partner_id: string;
   timestamp: string;
-  payload: string;
+  payload?: string;
+}
+
+function toEntry(row: EntryRow): LiveFeedEntry {
+  return {
+    position: Number(row.position),
+    id: row.id,
+    partnerId: row.partner_id,
+    timestamp: row.timestamp,
+    payloadJson: row.payload,
+  };
 }
 
 /**
@@ -180,14 +190,12 @@ export class EventLogStore {
   }
 
   async entriesAfter(position: number, maxRows: number, maxBytes: number): Promise<EventLogEntry[]> {
-    const rows = await this.dataSource.query<EntryRow[]>(this.sql.entries, [position, maxRows, maxBytes]);
-    return rows.map((row) => ({
-      position: Number(row.position),
-      id: row.id,
-      partnerId: row.partner_id,
-      timestamp: row.timestamp,
-      payloadJson: row.payload,
-    }));
+    const rows = await this.dataSource.query<Array<Required<EntryRow>>>(this.sql.entries, [
+      position,
+      maxRows,
+      maxBytes,
+    ]);
+    return rows.map((row) => ({ ...toEntry(row), payloadJson: row.payload }));
   }
 
   /** Every position up to this one is committed and readable (the log is gapless for readers). */
@@ -206,14 +214,8 @@ export class EventLogStore {
 
   async feedPage(request: FeedPageRequest): Promise<LiveFeedEntry[]> {
     const [sql, parameters] = feedPageQuery(request, this.sql.position, this.sql.payloadBytes, this.sql.placeholder);
-    const rows = await this.dataSource.query<Array<Omit<EntryRow, 'payload'> & { payload?: string }>>(sql, parameters);
-    return rows.map((row) => ({
-      position: Number(row.position),
-      id: row.id,
-      partnerId: row.partner_id,
-      timestamp: row.timestamp,
-      payloadJson: row.payload,
-    }));
+    const rows = await this.dataSource.query<EntryRow[]>(sql, parameters);
+    return rows.map(toEntry);
   }
 
   async backlog(sink: string): Promise<EventLogBacklog> {

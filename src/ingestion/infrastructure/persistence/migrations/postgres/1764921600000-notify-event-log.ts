@@ -1,10 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * PostgreSQL only: every instance's live feed LISTENs on `ingestion_event_log`, and a statement that
- * inserts records notifies it, delivered at the commit (once per transaction: identical notifications
- * fold). SQLite has one writer process, which wakes its own feed.
- */
+/** Every instance's live feed LISTENs; a notification is delivered at the commit, once per transaction. */
 export class NotifyEventLog1764921600000 implements MigrationInterface {
   name = 'NotifyEventLog1764921600000';
 
