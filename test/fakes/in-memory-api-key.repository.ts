@@ -5,6 +5,7 @@ import { ApiKeyRepository } from '../../src/access/domain/api-key.repository';
 export class InMemoryApiKeyRepository extends ApiKeyRepository {
   private readonly keys = new Map<string, ApiKey>();
   secretLookups = 0;
+  idLookups = 0;
   existenceChecks = 0;
   readonly uses: string[] = [];
 
@@ -17,6 +18,7 @@ export class InMemoryApiKeyRepository extends ApiKeyRepository {
   }
 
   async findById(id: string): Promise<ApiKey | null> {
+    this.idLookups += 1;
     return this.keys.get(id) ?? null;
   }
 

@@ -2,6 +2,7 @@ import { InMemoryApiKeyRepository } from '../../../test/fakes/in-memory-api-key.
 import { UnauthenticatedError } from '../domain/access.errors';
 import { ApiKey } from '../domain/api-key.entity';
 import { Principal } from '../domain/principal.value-object';
+import { StreamToken } from '../domain/stream-token.value-object';
 import { ApiKeyAuthenticator, KEY_CACHE_TTL_MS } from './api-key.authenticator';
 
 describe('ApiKeyAuthenticator', () => {
@@ -118,5 +119,55 @@ describe('ApiKeyAuthenticator', () => {
     now += 1;
     await authenticator.authenticate(`Bearer ${secret}`);
     expect(keys.uses.length).toBe(2);
+  });
+  describe('stream tokens and streams that outlive their request', () => {
+    async function issueKey(): Promise<ApiKey> {
+      const { key } = ApiKey.issue({ admin: false, partnerId: 'acme' }, null, new Date(now));
+      await keys.add(key);
+      return key;
+    }
+
+    const tokenRefusal = (text: string) =>
+      authenticator.authenticateStreamToken(text).then(
+        () => 'accepted',
+        (error: UnauthenticatedError) => error.reason,
+      );
+
+    it("accepts a token signed for a live key until it expires, with that key's scope", async () => {
+      const key = await issueKey();
+      const token = StreamToken.issue(key, new Date(now + 60_000)).value;
+
+      expect(await authenticator.authenticateStreamToken(token)).toEqual(Principal.of(key));
+      now += 60_000;
+      expect(await tokenRefusal(token)).toBe('invalid_token');
+    });
+
+    it("refuses a token once its key is revoked, another key's signature, and an API key in its place", async () => {
+      const key = await issueKey();
+      const token = StreamToken.issue(key, new Date(now + 60_000)).value;
+      const forged = StreamToken.issue(await issueKey(), new Date(now + 60_000)).value.replace(
+        /^st_[^.]+/,
+        `st_${key.id}`,
+      );
+
+      expect(await tokenRefusal(forged)).toBe('invalid_token');
+      expect(await tokenRefusal(await issue('acme'))).toBe('malformed_key');
+      await keys.revoke(key.id, new Date(now));
+      now += KEY_CACHE_TTL_MS;
+      expect(await tokenRefusal(token)).toBe('invalid_token');
+    });
+
+    it('tells a stream its key was revoked within the cache time, with one lookup per key for all its streams', async () => {
+      const key = await issueKey();
+      const principal = Principal.of(key);
+
+      expect(await Promise.all([1, 2, 3].map(() => authenticator.isStillValid(principal)))).toEqual([true, true, true]);
+      expect(keys.idLookups).toBe(1);
+      await keys.revoke(key.id, new Date(now));
+      expect(await authenticator.isStillValid(principal)).toBe(true);
+      now += KEY_CACHE_TTL_MS;
+      expect(await authenticator.isStillValid(principal)).toBe(false);
+      expect(await authenticator.isStillValid(Principal.open())).toBe(true);
+    });
   });
 });

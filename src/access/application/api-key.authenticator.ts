@@ -63,7 +63,7 @@ export class ApiKeyAuthenticator {
     if (token === null)
       throw new UnauthenticatedError(StreamToken.looksLikeOne(text) ? 'invalid_token' : 'malformed_key');
     const key = await this.keyById(token.keyId);
-    if (key === null || !token.isSignedBy(key) || token.hasExpired(new Date()) || key.isRevoked) {
+    if (key === null || !token.isSignedBy(key) || token.hasExpired(new Date(Date.now())) || key.isRevoked) {
       throw new UnauthenticatedError('invalid_token');
     }
     this.recordUse(key.id);
