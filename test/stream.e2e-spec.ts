@@ -591,4 +591,30 @@ describe(`GET /ingest/stream with access control (${TEST_DATABASE_KIND})`, () =>
     await expectUnauthenticated(await open('/ingest/stream?partner_id=sse-acme', bearer(revoked)));
     expect((await requestToken(bearer(revoked))).statusCode).toBe(401);
   });
+
+  it('cuts the connection of a stalled stream whose key is revoked, rather than wait for it to take the end', async () => {
+    const stalledKey = await createKey({ admin: false, partnerId: 'sse-stalled' });
+    const stalled = await StalledReader.open(
+      base,
+      '/ingest/stream?partner_id=sse-stalled&include=payload',
+      bearer(stalledKey),
+    );
+    expect(stalled.status).toBe(200);
+    // About 10 MB: more than the socket buffers to the stalled reader hold, far fewer events than STREAM_MAX_LAG.
+    const pad = 'x'.repeat(4_000);
+    for (let batch = 0; batch < 25; batch++) {
+      const records = Array.from({ length: 100 }, (_, n) => ({
+        partner_id: 'sse-stalled',
+        payload: { batch, n, pad },
+      }));
+      await ingestBatchOk(context.app, records, bearer(stalledKey));
+    }
+    const connections = () =>
+      new Promise<number>((resolve) => context.app.getHttpServer().getConnections((_error, count) => resolve(count)));
+    const before = await connections();
+
+    await context.app.get(CommandBus).execute(new RevokeApiKeyCommand(stalledKey.id));
+
+    await waitFor(async () => (await connections()) < before, 'the stalled connection to be cut', 4_000);
+  });
 });

@@ -118,12 +118,14 @@ export class EventStream extends Readable {
     if (!this.finished && !this.destroyed && this.readableLength === 0) this.push(': ping\n\n');
   }
 
+  /** Emits `finishing`: a client that stopped reading would never take the end, and its owner must cut it. */
   private finish(): void {
     if (this.finished || this.destroyed) return;
     this.finished = true;
     this.stopTimers();
     this.subscription.close();
     this.push(null);
+    this.emit('finishing');
   }
 
   private stopTimers(): void {

@@ -17,7 +17,7 @@ import { EVENT_STREAM_CONTENT_TYPE, EventStream, StreamLagError } from './event-
 import { ApiStream } from './openapi/stream.openapi';
 import { RequestValidationPipe } from './request-validation.pipe';
 
-/** How long a stream ended by the shutdown may take to flush its last bytes to its client. */
+/** How long a stream the server ends may take to flush its last bytes to its client. */
 const FLUSH_GRACE_MS = 1000;
 
 @ApiTags('ingestion')
@@ -58,7 +58,7 @@ export class StreamController {
       stillAuthorized: principal.keyId === null ? undefined : () => this.authenticator.isStillValid(principal),
     });
     body.once('error', (error) => markIncomplete(reply, error instanceof StreamLagError ? 'stalled' : 'failed'));
-    subscription.onEnd((reason) => reason === 'shutdown' && closeUnlessFlushed(reply));
+    body.once('finishing', () => closeUnlessFlushed(reply));
     reply.raw.once('close', () => body.destroy());
     void streamHeaders(reply).send(body);
   }
@@ -75,7 +75,7 @@ function streamHeaders(reply: FastifyReply): FastifyReply {
   );
 }
 
-/** A stalled client would hold its connection, and the shutdown, until the deadline. */
+/** A stream the server ends (shutdown, a revoked key): a stalled client would hold its connection, and a shutdown. */
 function closeUnlessFlushed(reply: FastifyReply): void {
   const response = reply.raw;
   const cutOff = setTimeout(() => {
