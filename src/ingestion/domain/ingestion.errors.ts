@@ -135,7 +135,6 @@ export class ExportLimitReachedError extends IngestionError {
   }
 }
 
-/** Every live feed slot of this instance is taken (`STREAM_MAX_CLIENTS`), or it is shutting down. */
 export class StreamUnavailableError extends IngestionError {
   readonly code = 'stream-unavailable';
 }

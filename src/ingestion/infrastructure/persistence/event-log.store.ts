@@ -13,10 +13,10 @@ export interface EventLogBacklog {
   oldestTimestamp?: string;
 }
 
-/** A page of the live feed: after a position, up to another, of one partner or all, with or without payloads. */
+/** A page of the log: after a position (up to another), of one partner or all, with or without payloads. */
 export interface FeedPageRequest {
   after: number;
-  upTo: number;
+  upTo?: number;
   partnerId?: string;
   includePayload: boolean;
   rows: number;
@@ -30,8 +30,6 @@ interface EventLogSql {
   advance: string;
   /** (sink, owner). */
   release: string;
-  /** (after position, rows, bytes) → entries in log order; at least one when any waits, however big. */
-  entries: string;
   /** (sink) → pending and the oldest pending timestamp. */
   backlog: string;
   /** () → the last position committed. */
@@ -51,23 +49,19 @@ function leaseUpsert(sink: string, owner: string, expires: string, now: string):
     RETURNING "delivered_position"`;
 }
 
-/** A page ends before the entry that would take it past `bytes`, but holds at least one entry. */
-function entriesAfter(position: string, payloadBytes: string, after: string, rows: string, bytes: string): string {
-  return `SELECT "position", "id", "partner_id", "timestamp", "payload" FROM (
-      SELECT ${position} AS "position", "id", "partner_id", "timestamp", "payload",
-        sum(${payloadBytes}) OVER (ORDER BY ${position}) - ${payloadBytes} AS "bytes_before"
-      FROM "ingested_data" WHERE ${position} > ${after} ORDER BY ${position} LIMIT ${rows}
-    ) AS "page" WHERE "bytes_before" = 0 OR "bytes_before" < ${bytes} ORDER BY "position"`;
-}
-
+/** With payloads, a page ends before the entry that would take it past `bytes`, but holds at least one entry. */
 function feedPageQuery(
   request: FeedPageRequest,
   position: string,
   payloadBytes: string,
   placeholder: (index: number) => string,
 ): [string, unknown[]] {
-  const parameters: unknown[] = [request.after, request.upTo];
-  let where = `${position} > ${placeholder(1)} AND ${position} <= ${placeholder(2)}`;
+  const parameters: unknown[] = [request.after];
+  let where = `${position} > ${placeholder(1)}`;
+  if (request.upTo !== undefined) {
+    parameters.push(request.upTo);
+    where += ` AND ${position} <= ${placeholder(parameters.length)}`;
+  }
   if (request.partnerId !== undefined) {
     parameters.push(request.partnerId);
     where += ` AND "partner_id" = ${placeholder(parameters.length)}`;
@@ -104,7 +98,6 @@ const POSTGRES: EventLogSql = {
       WHERE "sink" = $1 AND "owner" = $2 RETURNING "sink")
     SELECT "sink" FROM "advanced"`,
   release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = $1 AND "owner" = $2`,
-  entries: entriesAfter('"position"', 'octet_length("payload"::text)', '$1', '$2', '$3'),
   backlog: `SELECT "head"."last_position" - COALESCE("relay"."delivered_position", 0) AS "pending",
       (SELECT "timestamp" FROM "ingested_data"
         WHERE "position" = COALESCE("relay"."delivered_position", 0) + 1) AS "oldest_timestamp"
@@ -122,7 +115,6 @@ const SQLITE: EventLogSql = {
   advance: `UPDATE "event_log_relays" SET "delivered_position" = ?, "lease_expires_at" = ?
     WHERE "sink" = ? AND "owner" = ? RETURNING "sink"`,
   release: `UPDATE "event_log_relays" SET "lease_expires_at" = 0 WHERE "sink" = ? AND "owner" = ?`,
-  entries: entriesAfter('"seq"', 'octet_length("payload")', '?', '?', '?'),
   backlog: `SELECT COALESCE(MAX("seq"), 0) - "relay"."delivered" AS "pending",
       (SELECT "timestamp" FROM "ingested_data" WHERE "seq" > "relay"."delivered" ORDER BY "seq" LIMIT 1) AS "oldest_timestamp"
     FROM "ingested_data",
@@ -189,13 +181,10 @@ export class EventLogStore {
     await this.dataSource.query(this.sql.release, [sink, owner]);
   }
 
+  /** Every partner's, with payloads: at least one entry when any waits, however big. */
   async entriesAfter(position: number, maxRows: number, maxBytes: number): Promise<EventLogEntry[]> {
-    const rows = await this.dataSource.query<Array<Required<EntryRow>>>(this.sql.entries, [
-      position,
-      maxRows,
-      maxBytes,
-    ]);
-    return rows.map((row) => ({ ...toEntry(row), payloadJson: row.payload }));
+    const request = { after: position, includePayload: true, rows: maxRows, bytes: maxBytes };
+    return (await this.feedPage(request)) as EventLogEntry[];
   }
 
   /** Every position up to this one is committed and readable (the log is gapless for readers). */
