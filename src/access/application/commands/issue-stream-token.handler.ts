@@ -6,7 +6,7 @@ import type { StreamTokenView } from '../views/stream-token.view';
 import { IssueStreamTokenCommand } from './issue-stream-token.command';
 
 /** Long enough to open a stream and ride out EventSource's reconnections; the stream itself outlives it. */
-export const STREAM_TOKEN_TTL_MS = 60_000;
+const STREAM_TOKEN_TTL_MS = 60_000;
 
 @CommandHandler(IssueStreamTokenCommand)
 export class IssueStreamTokenHandler implements ICommandHandler<IssueStreamTokenCommand> {

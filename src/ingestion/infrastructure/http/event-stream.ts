@@ -4,7 +4,7 @@ import type { LiveFeedEntry, LiveFeedSubscription } from '../../application/port
 export const EVENT_STREAM_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 
 /** What EventSource waits before it reconnects after the stream ended (its `retry:` field). */
-export const RECONNECT_DELAY_MS = 1000;
+const RECONNECT_DELAY_MS = 1000;
 
 /** A client that reads nothing holds this much here, and one more page, besides its socket's buffer. */
 const BUFFERED_BYTES = 64 * 1024;
