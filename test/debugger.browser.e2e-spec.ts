@@ -6,7 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { CreateApiKeyCommand } from '../src/access/application/commands/create-api-key.command';
 import { RevokeApiKeyCommand } from '../src/access/application/commands/revoke-api-key.command';
 import type { CreatedApiKeyView } from '../src/access/application/views/api-key.view';
-import { DEBUGGER_CONTENT_SECURITY_POLICY } from '../src/http/security-headers';
+import { DEBUGGER_CONTENT_SECURITY_POLICY } from '../src/ingestion/infrastructure/http/debugger/debugger.controller';
 import { DEBUGGER_PATH } from '../src/ingestion/infrastructure/http/debugger/debugger.controller';
 import { get, ingest, ingestOk, type Receipt, waitFor } from './support/http';
 import { useTestApp } from './support/test-app';

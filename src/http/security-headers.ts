@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { isDebuggerRoute } from '../ingestion/infrastructure/http/debugger/debugger.controller';
 import { isDocsRoute } from '../openapi/openapi';
 import { routeTemplateOf } from './route-template';
 
@@ -22,31 +21,10 @@ const DOCS_HEADERS = {
   'content-security-policy': DOCS_CONTENT_SECURITY_POLICY,
 } as const;
 
-/** The live debugger loads its own script and stylesheet, nothing inline, and calls this origin only. */
-export const DEBUGGER_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const DEBUGGER_HEADERS = {
-  ...API_RESPONSE_HEADERS,
-  'content-security-policy': DEBUGGER_CONTENT_SECURITY_POLICY,
-} as const;
-
 /** The docs keep their static files' cache headers; a route that sets its own `Cache-Control` overrides `no-store`. */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headersFor(routeTemplateOf(request)));
+    void reply.headers(isDocsRoute(routeTemplateOf(request)) ? DOCS_HEADERS : API_RESPONSE_HEADERS);
     done();
   });
-}
-
-function headersFor(route: string): Record<string, string> {
-  if (isDocsRoute(route)) return DOCS_HEADERS;
-  return isDebuggerRoute(route) ? DEBUGGER_HEADERS : API_RESPONSE_HEADERS;
 }

@@ -6,6 +6,17 @@ import { join } from 'node:path';
 /** The page; its script and stylesheet are served under it, and it calls the API by relative URLs. */
 export const DEBUGGER_PATH = '/debugger';
 
+/** The page loads its own script and stylesheet, nothing inline, and calls this origin only. */
+export const DEBUGGER_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 export function isDebuggerRoute(url: string): boolean {
   return url === DEBUGGER_PATH || url.startsWith(`${DEBUGGER_PATH}/`);
 }
@@ -23,18 +34,21 @@ export class DebuggerController {
 
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', DEBUGGER_CONTENT_SECURITY_POLICY)
   page(): string {
     return this.html;
   }
 
   @Get('debugger.js')
   @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('content-security-policy', DEBUGGER_CONTENT_SECURITY_POLICY)
   pageScript(): string {
     return this.script;
   }
 
   @Get('debugger.css')
   @Header('content-type', 'text/css; charset=utf-8')
+  @Header('content-security-policy', DEBUGGER_CONTENT_SECURITY_POLICY)
   pageStylesheet(): string {
     return this.stylesheet;
   }
