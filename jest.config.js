@@ -26,7 +26,7 @@ const transformIgnorePatterns = [`/node_modules/(?!(?:${ESM_ONLY_PACKAGES.join('
 
 const e2e = {
   testEnvironment: 'node',
-  // Two suites run at once on two cores (see maxWorkers): a test's own work may take twice as long.
+  // CI runs the Dockerfile smoke beside the tests on two cores: a test's own work may take twice as long.
   testTimeout: 30_000,
   rootDir: '.',
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
@@ -63,8 +63,6 @@ module.exports = async () => {
     );
   }
   return {
-    // Most e2e time is waiting (processes, brokers, timeouts), not computing: two workers halve the run.
-    maxWorkers: 2,
     ...(unavailable === undefined
       ? {}
       : { reporters: ['default', ['<rootDir>/test/support/postgres-skipped.reporter.js', { reason }]] }),
