@@ -12,15 +12,11 @@ import { validateEnvironment } from './config/validate-environment';
 import { AccessModule } from './access/access.module';
 import { HealthModule } from './health/health.module';
 import { ShutdownStateModule } from './health/shutdown-state';
-import { ProblemDetailsFilter } from './ingestion/infrastructure/http/problem-details.filter';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MetricsModule } from './metrics/metrics.module';
 
-/**
- * Configuration, database and logging: what every root module of the service needs, the
- * HTTP app (AppModule) and the key management CLI (KeysCliModule) alike. `overrides` win over
- * `.env` and the process environment; tests use them to point each app at its own database.
- */
+/** `overrides` win over `.env` and the process environment: tests point each app at its own database. */
 export function foundationImports(overrides: Record<string, string> = {}, logFd: 1 | 2 = 1) {
   return [
     ConfigModule.forRoot({

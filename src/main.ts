@@ -34,7 +34,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A bad setting names the variable; a database that never answered or cannot be written says why; anything else is printed whole.
   if (error instanceof InvalidEnvironmentError) console.error(error.message);
   else if (error instanceof DatabaseNotWritableError) startupLogger.fatal({ context: 'Database' }, error.message);
   else if (isDatabaseUnavailable(error))

@@ -8,11 +8,7 @@ import { SchemaMigrator } from './ingestion/infrastructure/persistence/schema-mi
 const USAGE =
   'usage: node dist/migrate.js run | revert | show   (npm run migration:run | migration:revert | migration:show)';
 
-/**
- * The schema migrations by hand, on the database that DATABASE_URL (environment, then
- * `.env`) names, under the same lock the service takes at start. The service migrates by
- * itself when it starts; this is for operators (revert, or migrate before a rollout).
- */
+/** For operators (revert, or migrate before a rollout), under the lock the service takes when it migrates at start. */
 async function main(command: string | undefined): Promise<number> {
   if (command !== 'run' && command !== 'revert' && command !== 'show') {
     process.stderr.write(`${USAGE}\n`);

@@ -173,9 +173,7 @@ describe('a failing DataIngested listener', () => {
     }
   });
 
-  it('logs and counts each failure, against the listener that failed', async () => {
-    // Three listeners of DataIngested: the bus does not say which of them threw, so all are named.
-    const handlers = 'LogDataIngestedHandler|RejectingDataIngestedListener|ThrowingDataIngestedListener';
+  it('logs and counts each failure, against its event', async () => {
     const all = () => metricValue(context.app, 'event_handler_failures_total');
     const before = await all();
 
@@ -184,7 +182,7 @@ describe('a failing DataIngested listener', () => {
     await settle();
 
     expect(await all()).toBe(before + 2);
-    expect(await metricValue(context.app, 'event_handler_failures_total', { handler: handlers })).toBe(before + 2);
+    expect(await metricValue(context.app, 'event_handler_failures_total', { cause: 'DataIngested' })).toBe(before + 2);
     const messages = loggedErrors.mock.calls.map((call) => [String(call[0]), String(call[1])].join(' '));
     expect(messages.filter((message) => message.includes(`listener failure for ${receipt.id}`))).toHaveLength(2);
   });

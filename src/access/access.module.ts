@@ -15,11 +15,7 @@ import { PrometheusAccessMetrics } from './infrastructure/metrics/prometheus-acc
 import { FixedWindowThrottlerStorage } from './infrastructure/rate-limit/fixed-window-throttler.storage';
 import { SharedThrottlerStorage } from './infrastructure/rate-limit/shared-throttler.storage';
 
-/**
- * Access control over HTTP: API keys authenticate requests (ApiKeyGuard), each key is rate
- * limited (RateLimitGuard, on @nestjs/throttler's options and storage), refusals are audited.
- * Routes opt in with both guards.
- */
+/** Routes opt in with both guards, ApiKeyGuard and RateLimitGuard (on @nestjs/throttler's options and storage). */
 @Module({
   imports: [
     ApiKeysModule,

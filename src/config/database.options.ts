@@ -3,8 +3,6 @@ import type { Database } from 'better-sqlite3';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { IngestedDataOrmEntity } from '../ingestion/infrastructure/persistence/ingested-data.orm-entity';
-import { IdempotencyKeyOrmEntity } from '../ingestion/infrastructure/persistence/idempotency-key.orm-entity';
 import { POSTGRES_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../ingestion/infrastructure/persistence/migrations/sqlite';
 import {
@@ -19,8 +17,6 @@ import { SchemaMigrator } from '../ingestion/infrastructure/persistence/schema-m
 import { ACCESS_POSTGRES_MIGRATIONS } from '../access/infrastructure/persistence/migrations/postgres';
 import { ACCESS_SQLITE_MIGRATIONS } from '../access/infrastructure/persistence/migrations/sqlite';
 import type { Environment } from './environment';
-
-export const ENTITIES = [IngestedDataOrmEntity, IdempotencyKeyOrmEntity];
 
 export type DatabaseSettings = Pick<
   Environment,
@@ -60,7 +56,6 @@ export function sqlitePath(databaseUrl: string): string {
 
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     migrationsRun: false,
     synchronize: false,
     // Not 'error': a failed INSERT's parameters would put a payload in the log.

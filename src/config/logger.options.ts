@@ -8,19 +8,13 @@ const LOG_FLUSH_INTERVAL_MS = 250;
 
 export interface LoggerSettings {
   level: LogLevelName;
-  /** Human-readable coloured lines through pino-pretty instead of JSON (LOG_PRETTY=1). */
   pretty: boolean;
   fd?: 1 | 2;
 }
 
 /**
- * nestjs-pino's logger: every Nest log (the `DataIngested` listener's, the problem filter's,
- * start and shutdown) and the request log (src/http/request-log.ts) are pino lines on stdout.
- * Its pino-http middleware is not wired (`forRoutes: []`): the request log is a Fastify hook.
- *
- * JSON output is written asynchronously in blocks of at least 4 KiB (or every 250 ms;
- * everything is flushed on exit), so a log line costs a request microseconds. LOG_PRETTY=1
- * writes human-readable coloured lines instead (pino-pretty), for a terminal.
+ * pino-http's middleware is not wired (`forRoutes: []`): the request log is a Fastify hook. JSON is written
+ * asynchronously in blocks of at least 4 KiB (flushed on exit), so a log line costs a request microseconds.
  */
 export function loggerOptions({ level, pretty, fd = 1 }: LoggerSettings): Params {
   return {
@@ -45,11 +39,7 @@ function prettyDestination(fd: 1 | 2): DestinationStream {
   });
 }
 
-/**
- * The log of the start, before Nest's logger is set up (connection retries, a start that
- * fails): the same JSON lines on stdout, written synchronously so that none is lost when the
- * process exits right after.
- */
+/** Before Nest's logger is set up (connection retries, a failed start): synchronous, so that none is lost on exit. */
 export const startupLogger = pino({ level: 'info' }, pino.destination({ sync: true }));
 
 export function startupLoggerOn(fd: 1 | 2): pino.Logger {

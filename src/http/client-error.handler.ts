@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../ingestion/infrastructure/http/problem-details';
+import { problem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details';
 import { API_RESPONSE_HEADERS } from './security-headers';
 
 interface SocketRequest {
@@ -11,18 +11,15 @@ interface SocketRequest {
   response: ServerResponse;
 }
 
-/** The latest request of each connection (keep-alive carries several, one after another). */
+/** Keep-alive carries several requests per connection, one after another: the latest is kept. */
 const socketRequests = new WeakMap<Socket, SocketRequest>();
 
-/** Lets a client error that cuts a request short (a timeout, a bad chunk) answer with its id if nothing was sent. */
+/** So that a client error that cuts a request short (a timeout, a bad chunk) answers with its id. */
 export function rememberRequest(request: IncomingMessage, response: ServerResponse, id: string): void {
   socketRequests.set(request.socket, { id, response });
 }
 
-/**
- * Node's parser errors and timeouts get a raw response: no request reached Fastify, or the one that did is cut short.
- * Logged at info: the client is at fault.
- */
+/** A raw response: no request reached Fastify, or the one that did is cut short. Info: the client is at fault. */
 export function handleClientError(
   error: Error & { code?: string; reason?: unknown },
   socket: Socket,
@@ -38,7 +35,6 @@ export function handleClientError(
   logClientError(logger(), requestId, document.status, error.code ?? error.message);
 }
 
-/** One info line: the client is at fault, not the service. */
 export function logClientError(logger: Logger | undefined, reqId: string, status: number, code: string): void {
   logger?.info({ reqId, status, code }, `client error ${status} (${code})`);
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
+import { problem, sendProblem } from './problem-details';
 import { logClientError } from './client-error.handler';
 import { API_RESPONSE_HEADERS } from './security-headers';
 

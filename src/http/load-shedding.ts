@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
+import { problem, sendProblem } from './problem-details';
 import { routeTemplateOf } from './route-template';
 
 export interface LoadSheddingSettings {
@@ -20,10 +20,8 @@ const OVERLOADED = problem(
 /** The event loop delay histogram's resolution; its mean never drops below it, so it is subtracted. */
 const RESOLUTION_MS = 10;
 
-/**
- * Replaces @fastify/under-pressure, whose `process.memoryUsage()` on every sample throws EMFILE in a timer (killing
- * the process) once the sockets of slow clients have used up the file descriptors.
- */
+// Not @fastify/under-pressure: its `process.memoryUsage()` throws EMFILE in a timer, killing the process, once
+// slow clients' sockets have used up the file descriptors.
 export function registerLoadShedding(fastify: FastifyInstance, settings: LoadSheddingSettings): void {
   if (settings.maxEventLoopDelayMs === 0) {
     fastify.decorate('isUnderPressure', () => false);

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
-import { problem, type ProblemDetails, sendProblem } from '../ingestion/infrastructure/http/problem-details';
+import { problem, type ProblemDetails, sendProblem } from './problem-details';
 
-/** Node's own test for a `100-continue` expectation (it answers those itself). */
+/** Node's own test (it answers those itself). */
 const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
 
 const CHARSET_PARAMETER = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;

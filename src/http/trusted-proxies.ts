@@ -11,10 +11,7 @@ declare module 'fastify' {
 
 const TRUST_NOBODY: ProxyTrust = () => false;
 
-/**
- * Fastify takes `trustProxy` when the adapter is created, before the configuration is read:
- * it gets `trust`, which asks what `configure` set later (nobody until then).
- */
+/** Fastify takes `trustProxy` before the configuration is read: `trust` asks what `configure` set later. */
 export class TrustedProxies {
   private current = TRUST_NOBODY;
 

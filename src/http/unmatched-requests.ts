@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 import { quoted } from '../ingestion/domain/ingestion.errors';
-import { problem, sendProblem } from '../ingestion/infrastructure/http/problem-details';
+import { problem, sendProblem } from './problem-details';
 import { UNMATCHED_ROUTE, routeTemplateOf } from './route-template';
 
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];

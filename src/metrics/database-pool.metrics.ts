@@ -1,24 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/** What the metrics read of a pg Pool. */
-interface PoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-  options: { max: number };
-}
-
-/**
- * PostgreSQL's connection pool, read at each scrape: connections in use and idle, requests
- * waiting for one, and the pool's size. SQLite has one connection and no pool: no series.
- */
+/** Read at each scrape. SQLite has one connection and no pool: no series. */
 @Injectable()
 export class DatabasePoolMetrics {
   constructor(registry: Registry, dataSource: DataSource) {
-    if (dataSource.options.type !== 'postgres') return;
-    const pool = (): PoolCounts | undefined => (dataSource.driver as unknown as { master?: PoolCounts }).master;
+    const { driver } = dataSource;
+    if (!(driver instanceof PostgresDriver)) return;
+    // Set once the DataSource is initialised, and gone after destroy().
+    const pool = (): Pool | undefined => driver.master as Pool | undefined;
     new Gauge({
       name: 'database_pool_connections',
       help: 'Connections of the PostgreSQL pool, by state (in_use, idle).',

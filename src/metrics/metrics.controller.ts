@@ -7,7 +7,6 @@ import { Registry } from 'prom-client';
 export class MetricsController {
   constructor(private readonly registry: Registry) {}
 
-  /** Prometheus text exposition format of every metric of this instance. */
   @Get()
   @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
   @ApiOperation({

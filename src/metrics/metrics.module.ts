@@ -5,12 +5,8 @@ import { HttpRequestMetrics } from './http-request.metrics';
 import { MetricsController } from './metrics.controller';
 
 /**
- * Prometheus metrics at GET /metrics: Node's default metrics (process_*, nodejs_*), HTTP
- * latency by route template, the database pool, and whatever other modules register on the
- * `Registry` this module provides (ingestion's counters).
- *
- * Each app has its own registry, not prom-client's global one: two apps in one process (the
- * tests, two instances side by side) count separately and never clash over a metric name.
+ * Each app has its own registry, not prom-client's global one: two apps in one process (the tests, two instances
+ * side by side) count separately and never clash over a metric name.
  */
 @Global()
 @Module({

@@ -19,10 +19,7 @@ export const WWW_AUTHENTICATE_HEADER: HeaderObject = {
   schema: { type: 'string', enum: ['Bearer'] },
 };
 
-/**
- * The API key's rate limit as RateLimitGuard reports it (IETF RateLimit draft). Sent on every
- * response to a request with an API key; `required` is for the 429, which always carries them.
- */
+/** IETF RateLimit draft, on every response to a request with an API key; `required`: the 429 always has them. */
 export function rateLimitHeaders(required = false): Record<string, HeaderObject> {
   const integer = (example: number) => ({ type: 'integer' as const, minimum: 0, example });
   return {
@@ -51,7 +48,6 @@ function problemHeaders(status: number): Record<string, HeaderObject> {
   return {};
 }
 
-/** An RFC 9457 problem+json error response. */
 export function ApiProblemResponse(
   status: number,
   description: string,

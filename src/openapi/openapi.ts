@@ -17,9 +17,7 @@ import { MAX_PAYLOAD_DEPTH } from '../ingestion/domain/payload.value-object';
 import { withIngestionLimits } from '../ingestion/infrastructure/http/openapi/ingestion-limits.openapi';
 import { API_KEY_SECURITY } from './api-responses';
 
-/** The UI; its assets are served under it (`/docs/...`). */
 export const DOCS_PATH = '/docs';
-/** The OpenAPI document as JSON. */
 export const DOCS_JSON_PATH = '/docs/json';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -45,11 +43,7 @@ const DESCRIPTION = [
   '  is spent. `/health/*`, `/metrics` and `/docs` stay open.',
 ].join('\n');
 
-/**
- * Serves the OpenAPI UI at `/docs` and the document at `/docs/json`. The document is built
- * from the controllers' decorators on its first request, once every module is initialised.
- * Call before `app.init()`, like the rest of `configureApp`.
- */
+/** Call before `app.init()`; the document is built on its first request, once every module is initialised. */
 export function setupOpenApi(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   // Fastify binds a route's error handler when it loads the route, and for these routes that
@@ -77,12 +71,10 @@ function servedUnderPrefix(document: OpenAPIObject, prefix: string): OpenAPIObje
   };
 }
 
-/** The UI, its assets and the document: everything SwaggerModule serves under `/docs`. */
 export function isDocsRoute(url: string): boolean {
   return url === DOCS_PATH || url.startsWith(`${DOCS_PATH}/`);
 }
 
-/** The OpenAPI 3 document of every route the app's controllers declare, with the limits it is configured with. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const settings = app.get<ConfigService<Environment, true>>(ConfigService);
   const config: Omit<OpenAPIObject, 'paths'> = {
@@ -127,10 +119,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return withParameterExamples(withRequestIds(document));
 }
 
-/**
- * @nestjs/swagger writes a parameter's example inside its schema, where Swagger UI reads it but
- * Dredd and other test generators do not; OpenAPI puts it on the parameter.
- */
+/** @nestjs/swagger puts a parameter's example in its schema, where Dredd and other test generators miss it. */
 function withParameterExamples(document: OpenAPIObject): OpenAPIObject {
   const parameters: Array<ParameterObject | ReferenceObject> = [
     ...Object.values(document.components?.parameters ?? {}),
@@ -149,10 +138,7 @@ function withParameterExamples(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/**
- * `X-Request-Id` concerns every route alike (app.setup.ts sets it in an onRequest hook), so it
- * is added here to every operation and response rather than repeated on each controller.
- */
+/** Every route sets `X-Request-Id` alike (an onRequest hook in app.setup.ts): added here, not on each controller. */
 function withRequestIds(document: OpenAPIObject): OpenAPIObject {
   const components = (document.components ??= {});
   components.parameters = {

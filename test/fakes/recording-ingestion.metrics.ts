@@ -3,7 +3,7 @@ import { IngestionMetrics } from '../../src/ingestion/application/ports/ingestio
 /** Keeps what ingestion reported, for assertions. */
 export class RecordingIngestionMetrics extends IngestionMetrics {
   readonly payloadBytes: number[] = [];
-  readonly failedHandlers: string[] = [];
+  readonly failureCauses: string[] = [];
 
   get records(): number {
     return this.payloadBytes.length;
@@ -13,7 +13,7 @@ export class RecordingIngestionMetrics extends IngestionMetrics {
     this.payloadBytes.push(...payloadBytes);
   }
 
-  eventHandlerFailed(handler: string): void {
-    this.failedHandlers.push(handler);
+  eventHandlerFailed(cause: string): void {
+    this.failureCauses.push(cause);
   }
 }

@@ -3,10 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../../application/api-key.authenticator';
 import { requestPrincipal, setRequestPrincipal } from './request-principal';
 
-/**
- * Authenticates `Authorization: Bearer <key>`, unless authenticateBeforeBody already did; a
- * refusal (401) is an UnauthenticatedError for the problem filter.
- */
+/** Unless authenticateBeforeBody already did; a refusal (401) is an UnauthenticatedError for the problem filter. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(private readonly authenticator: ApiKeyAuthenticator) {}

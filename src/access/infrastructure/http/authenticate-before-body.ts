@@ -11,10 +11,7 @@ export interface AuthenticatedRoutes {
   queryTokenRoutes: readonly string[];
 }
 
-/**
- * A client without a valid key gets its 401 before its body is read: never a 400, 413 or 415
- * about a body it may not send. ApiKeyGuard then finds the principal.
- */
+/** A 401 before the body is read: never a 400, 413 or 415 about a body the client may not send. */
 export function authenticateBeforeBody(
   fastify: FastifyInstance,
   authenticator: ApiKeyAuthenticator,

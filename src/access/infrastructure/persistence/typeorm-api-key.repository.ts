@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { translateDatabaseError } from '../../../ingestion/infrastructure/persistence/typeorm-data.repository';
+import { translateDatabaseError } from '../../../ingestion/infrastructure/persistence/database-errors';
 import { ApiKey } from '../../domain/api-key.entity';
 import { ApiKeyRepository } from '../../domain/api-key.repository';
 

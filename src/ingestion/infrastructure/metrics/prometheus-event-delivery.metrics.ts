@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/** The event-log relay's metrics, on the app's Prometheus registry. */
 @Injectable()
 export class PrometheusEventDeliveryMetrics {
   private readonly pending: Gauge;

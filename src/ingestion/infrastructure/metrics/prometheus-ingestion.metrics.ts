@@ -5,12 +5,11 @@ import { IngestionMetrics } from '../../application/ports/ingestion.metrics';
 /** Payload sizes: 64 B to 16 MiB, by powers of 4 (the default limit, 256 KiB, is a bound). */
 export const PAYLOAD_BYTES_BUCKETS = [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
 
-/** Ingestion's metrics, on the app's Prometheus registry (served at GET /metrics). */
 @Injectable()
 export class PrometheusIngestionMetrics extends IngestionMetrics {
   private readonly records: Counter;
   private readonly payloadBytes: Histogram;
-  private readonly handlerFailures: Counter<'handler'>;
+  private readonly handlerFailures: Counter<'cause'>;
 
   constructor(registry: Registry) {
     super();
@@ -27,8 +26,8 @@ export class PrometheusIngestionMetrics extends IngestionMetrics {
     });
     this.handlerFailures = new Counter({
       name: 'event_handler_failures_total',
-      help: 'Failures of event listeners, sagas and saga-triggered command handlers, by handler.',
-      labelNames: ['handler'],
+      help: 'Failures of event listeners, sagas and saga-triggered command handlers, by the event, command or saga.',
+      labelNames: ['cause'],
       registers: [registry],
     });
   }
@@ -38,7 +37,7 @@ export class PrometheusIngestionMetrics extends IngestionMetrics {
     for (const bytes of payloadBytes) this.payloadBytes.observe(bytes);
   }
 
-  eventHandlerFailed(handler: string): void {
-    this.handlerFailures.inc({ handler });
+  eventHandlerFailed(cause: string): void {
+    this.handlerFailures.inc({ cause });
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LiveFeedEnd } from '../../application/ports/live-feed';
 
-/** The live feed's metrics (`GET /ingest/stream`), on the app's Prometheus registry. */
 @Injectable()
 export class PrometheusLiveFeedMetrics {
   private readonly clients: Gauge;

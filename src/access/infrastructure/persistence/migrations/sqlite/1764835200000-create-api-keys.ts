@@ -3,10 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateApiKeys1764835200000 implements MigrationInterface {
   name = 'CreateApiKeys1764835200000';
 
-  /**
-   * Only the secret's SHA-256 is stored, and the CHECK refuses anything else in its place (a
-   * secret stored by mistake). `admin` is 0 or 1; times are RFC 3339 UTC text.
-   */
+  // The CHECK refuses anything but a SHA-256 in place of the secret: a secret stored by mistake.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "api_keys" (

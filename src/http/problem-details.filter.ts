@@ -1,20 +1,20 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccessRefusalAudit } from '../../../access/application/access-refusal.audit';
-import { AccessRefusedError } from '../../../access/domain/access.errors';
-import { requestPrincipal } from '../../../access/infrastructure/http/request-principal';
-import { isClientAbort } from '../../../http/client-abort';
+import { AccessRefusalAudit } from '../access/application/access-refusal.audit';
+import { AccessRefusedError } from '../access/domain/access.errors';
+import { requestPrincipal } from '../access/infrastructure/http/request-principal';
 import {
   ExportLimitReachedError,
   StorageFullError,
   StorageUnavailableError,
   StreamUnavailableError,
-} from '../../domain/ingestion.errors';
-import { sendProblem, toProblemDetails } from './problem-details';
+} from '../ingestion/domain/ingestion.errors';
+import { isClientAbort } from './client-abort';
+import { sendProblem } from './problem-details';
+import { toProblemDetails } from './problem-details.mapping';
 
 /**
- * The one place errors become responses (problem+json). Fastify's own errors, raised
- * before a route runs (body parsing, limits, media type), reach it too: Nest installs
+ * Fastify's own errors, raised before a route runs (body parsing, limits, media type), reach it too: Nest installs
  * Fastify's error handler and routes them through the global filters. Payloads are never logged.
  */
 @Catch()

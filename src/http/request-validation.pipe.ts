@@ -1,21 +1,17 @@
 import { ArgumentMetadata, Injectable, PipeTransform, Type } from '@nestjs/common';
-import { getMetadataStorage, validate, ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
 import { FieldError, RequestValidationError } from './request-validation.error';
 
 /**
- * Validates a body or query against its DTO class and returns the original value.
- *
- * Unlike Nest's ValidationPipe it does not deep-copy the input through class-transformer:
- * the DTO instance gets the top-level properties only (defined, never assigned), and nested
- * payloads are neither walked nor altered. Unknown fields are found here, against the DTO's
- * declared properties, because class-validator's whitelist counts names inherited from
- * Object.prototype (`__proto__`, `hasOwnProperty`, `constructor`…) as known.
+ * Not Nest's ValidationPipe: that deep-copies the input through class-transformer, where this gives the DTO instance
+ * the top-level properties only (defined, never assigned) and returns the original value. Unknown fields are found
+ * here because class-validator's whitelist counts names inherited from Object.prototype (`__proto__`…) as known.
  */
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
   private readonly knownFields = new Map<Type<object>, Set<string>>();
 
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const dtoClass = metadata.metatype as Type<object> | undefined;
     if (!dtoClass || dtoClass === Object || (metadata.type !== 'body' && metadata.type !== 'query')) return value;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -35,7 +31,7 @@ export class RequestValidationPipe implements PipeTransform {
         configurable: true,
       });
     }
-    const failures = await validate(instance, { validationError: { target: false, value: false } });
+    const failures = validateSync(instance, { validationError: { target: false, value: false } });
     if (failures.length > 0) throw new RequestValidationError(failures.map(toFieldError));
     return value;
   }
