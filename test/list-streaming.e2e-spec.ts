@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { DataSource, QueryRunner } from 'typeorm';
-import { DataRepository, StoredDataSummary } from '../src/ingestion/domain/data.repository';
+import { RecordReadModel } from '../src/ingestion/application/ports/record.read-model';
+import type { DataListItem } from '../src/ingestion/application/views/data-list.view';
 import { get, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, Receipt, waitFor } from './support/http';
 import { insertRows, SeedRow, seedRows } from './support/database';
 import { useTestApp } from './support/test-app';
 
 const ROWS = 50_000;
-/** The most rows one database read may return (the repository's chunk size). */
+/** The most rows one database read may return (the read model's chunk size). */
 const MAX_CHUNK = 1000;
 
 /** Every 10th row belongs to `minor`, the rest to `major`. */
@@ -22,14 +23,14 @@ describe('streamed lists over 50,000 records', () => {
   const context = useTestApp();
   let rows: SeedRow[];
 
-  /** Wraps the port's streamChunks to record the size of every chunk it yields. */
+  /** Wraps the read model's streamChunks to record the size of every chunk it yields. */
   function recordChunks(): number[] {
-    const repository = context.app.get(DataRepository);
-    const original = repository.streamChunks.bind(repository);
+    const readModel = context.app.get(RecordReadModel);
+    const original = readModel.streamChunks.bind(readModel);
     const sizes: number[] = [];
-    jest.spyOn(repository, 'streamChunks').mockImplementation(async (criteria) => {
-      const source = await original(criteria);
-      return (async function* (): AsyncGenerator<StoredDataSummary[]> {
+    jest.spyOn(readModel, 'streamChunks').mockImplementation(async (filter) => {
+      const source = await original(filter);
+      return (async function* (): AsyncGenerator<DataListItem[]> {
         for await (const chunk of source) {
           sizes.push(chunk.length);
           yield chunk;
@@ -219,12 +220,12 @@ describe('streamed lists of heavy payloads', () => {
   });
 
   it('keeps each chunk near 1 MB of rows whatever its payloads weigh, and still answers every record whole', async () => {
-    const repository = context.app.get(DataRepository);
-    const original = repository.streamChunks.bind(repository);
+    const readModel = context.app.get(RecordReadModel);
+    const original = readModel.streamChunks.bind(readModel);
     const chunkBytes: number[] = [];
-    jest.spyOn(repository, 'streamChunks').mockImplementation(async (criteria) => {
-      const source = await original(criteria);
-      return (async function* (): AsyncGenerator<StoredDataSummary[]> {
+    jest.spyOn(readModel, 'streamChunks').mockImplementation(async (filter) => {
+      const source = await original(filter);
+      return (async function* (): AsyncGenerator<DataListItem[]> {
         for await (const chunk of source) {
           chunkBytes.push(chunk.reduce((sum, row) => sum + (row.payloadJson?.length ?? 0), 0));
           yield chunk;

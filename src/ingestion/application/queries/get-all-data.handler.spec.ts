@@ -1,10 +1,9 @@
 import { drainChunks } from '../../../../test/fakes/drain-chunks';
-import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { InMemoryRecordReadModel } from '../../../../test/fakes/in-memory-record.read-model';
 import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { InvalidDataIdError, InvalidTimestampError, UnknownCursorError } from '../../domain/ingestion.errors';
-import type { DataListOptions } from './data-list.options';
-import { DataListReader } from './data-list.reader';
+import type { DataListFilter } from '../ports/record.read-model';
 import { GetAllDataHandler } from './get-all-data.handler';
 import { GetAllDataQuery } from './get-all-data.query';
 import { Principal } from '../../../access/domain/principal.value-object';
@@ -15,19 +14,19 @@ const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 const idsOfRecords = (records: IngestedData[]) => records.map((record) => record.id.value);
 
 describe('GetAllDataHandler', () => {
-  let repository: InMemoryDataRepository;
+  let readModel: InMemoryRecordReadModel;
   let handler: GetAllDataHandler;
   /** Seven records, 10:00 to 10:06, one a minute, from three partners in turn. */
   let records: IngestedData[];
 
-  beforeEach(async () => {
-    repository = new InMemoryDataRepository({ chunkSize: 3 });
-    handler = new GetAllDataHandler(new DataListReader(repository));
+  beforeEach(() => {
+    readModel = new InMemoryRecordReadModel({ chunkSize: 3 });
+    handler = new GetAllDataHandler(readModel);
     records = IngestedDataMother.series(7, {
       partnerIds: ['acme', 'globex', 'initech'],
       start: '2026-11-29T10:00:00.000Z',
     });
-    await repository.saveAll(records);
+    readModel.add(...records);
   });
 
   it('streams every partner’s records in ingestion order, in chunks', async () => {
@@ -42,7 +41,7 @@ describe('GetAllDataHandler', () => {
   });
 
   it('streams nothing from an empty store', async () => {
-    const view = await new GetAllDataHandler(new DataListReader(new InMemoryDataRepository())).execute(
+    const view = await new GetAllDataHandler(new InMemoryRecordReadModel()).execute(
       new GetAllDataQuery(Principal.open()),
     );
 
@@ -79,13 +78,13 @@ describe('GetAllDataHandler', () => {
     expect(view.includePayload).toBe(true);
   });
 
-  it.each<[string, DataListOptions, unknown]>([
+  it.each<[string, DataListFilter, unknown]>([
     ['a malformed cursor', { after: 'abc' }, InvalidDataIdError],
     ['a malformed since', { since: '29/11/2026' }, InvalidTimestampError],
     ['an until in month 13', { until: '2026-13-01T00:00:00Z' }, InvalidTimestampError],
     ['a cursor that names no record', { limit: 5, after: '019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69' }, UnknownCursorError],
-  ])('rejects %s with the domain error', async (_case, options, type) => {
-    await expect(handler.execute(new GetAllDataQuery(Principal.open(), options))).rejects.toBeInstanceOf(type);
+  ])('rejects %s with the domain error', async (_case, filter, type) => {
+    await expect(handler.execute(new GetAllDataQuery(Principal.open(), filter))).rejects.toBeInstanceOf(type);
   });
 
   it('refuses every partner at once to a partner key (403), and serves an admin key', async () => {

@@ -1,4 +1,4 @@
-import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { InMemoryRecordReadModel } from '../../../../test/fakes/in-memory-record.read-model';
 import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
 import { JsonObject } from '../../domain/payload.value-object';
 import { DataNotFoundError } from '../../domain/ingestion.errors';
@@ -8,19 +8,19 @@ import { Principal } from '../../../access/domain/principal.value-object';
 import { PrincipalMother } from '../../../../test/mothers/principal.mother';
 
 describe('GetDataByIdHandler', () => {
-  let repository: InMemoryDataRepository;
+  let readModel: InMemoryRecordReadModel;
   let handler: GetDataByIdHandler;
 
   beforeEach(() => {
-    repository = new InMemoryDataRepository();
-    handler = new GetDataByIdHandler(repository);
+    readModel = new InMemoryRecordReadModel();
+    handler = new GetDataByIdHandler(readModel);
   });
 
   it('returns the record with its payload as the stored JSON text', async () => {
     const payload = { b: 2, a: [1, { z: null }], city: 'Zürich' };
     const data = IngestedDataMother.ingested({ partnerId: 'acme', payload, timestamp: '2026-11-29T10:31:05.123Z' });
-    await repository.save(IngestedDataMother.ingested({ partnerId: 'globex' }));
-    await repository.save(data);
+    readModel.add(IngestedDataMother.ingested({ partnerId: 'globex' }));
+    readModel.add(data);
 
     const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value));
 
@@ -36,7 +36,7 @@ describe('GetDataByIdHandler', () => {
   it('returns keys such as constructor and __proto__ exactly as they were stored', async () => {
     const text = '{"constructor":"c","__proto__":{"polluted":true},"z":1}';
     const data = IngestedDataMother.ingested({ payload: JSON.parse(text) as JsonObject });
-    await repository.save(data);
+    readModel.add(data);
 
     const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value));
 
@@ -44,7 +44,7 @@ describe('GetDataByIdHandler', () => {
   });
 
   it('raises DataNotFoundError for an unknown id', async () => {
-    await repository.save(IngestedDataMother.ingested());
+    readModel.add(IngestedDataMother.ingested());
     const unknown = IngestedDataMother.ingested().id.value;
 
     await expect(handler.execute(new GetDataByIdQuery(Principal.open(), unknown))).rejects.toBeInstanceOf(
@@ -62,8 +62,8 @@ describe('GetDataByIdHandler', () => {
     ['a version 4 UUID', '3b241101-e2bb-4255-8caf-4136c566a962'],
     ['a path traversal', '../../etc/passwd'],
     ['SQL', "' OR 1=1 --"],
-  ])('raises DataNotFoundError for %s, without asking the repository', async (_case, id) => {
-    const findById = jest.spyOn(repository, 'findById');
+  ])('raises DataNotFoundError for %s, without asking the read model', async (_case, id) => {
+    const findById = jest.spyOn(readModel, 'findById');
 
     await expect(handler.execute(new GetDataByIdQuery(Principal.open(), id))).rejects.toBeInstanceOf(DataNotFoundError);
     expect(findById).not.toHaveBeenCalled();
@@ -71,7 +71,7 @@ describe('GetDataByIdHandler', () => {
 
   it('finds a record by the upper-case spelling of its id (UUIDs are case-insensitive on input)', async () => {
     const data = IngestedDataMother.ingested();
-    await repository.save(data);
+    readModel.add(data);
 
     const view = await handler.execute(new GetDataByIdQuery(Principal.open(), data.id.value.toUpperCase()));
 
@@ -80,7 +80,7 @@ describe('GetDataByIdHandler', () => {
 
   it("does not find another partner's record for a partner key (404, not 403), and finds it for an admin key", async () => {
     const data = IngestedDataMother.ingested({ partnerId: 'globex' });
-    await repository.save(data);
+    readModel.add(data);
 
     await expect(
       handler.execute(new GetDataByIdQuery(PrincipalMother.partner('acme'), data.id.value)),

@@ -1,15 +1,17 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import type { DataListView } from '../views/data-list.view';
 import { PartnerId } from '../../domain/partner-id.value-object';
-import { DataListReader } from './data-list.reader';
+import { RecordReadModel } from '../ports/record.read-model';
+import type { DataListView } from '../views/data-list.view';
 import { GetDataByPartnerIdQuery } from './get-data-by-partner-id.query';
+import { readDataList, validDataListFilter } from './read-data-list';
 
 @QueryHandler(GetDataByPartnerIdQuery)
 export class GetDataByPartnerIdHandler implements IQueryHandler<GetDataByPartnerIdQuery> {
-  constructor(private readonly reader: DataListReader) {}
+  constructor(private readonly readModel: RecordReadModel) {}
 
   async execute(query: GetDataByPartnerIdQuery): Promise<DataListView> {
-    query.principal.assertMayReach([PartnerId.create(query.partnerId).value]);
-    return this.reader.read(query.options, query.partnerId);
+    // The partner id is checked before access (400 before 403), the other filters after it.
+    query.principal.assertMayReach([PartnerId.create(query.filter.partnerId).value]);
+    return readDataList(this.readModel, validDataListFilter(query.filter));
   }
 }

@@ -1,12 +1,13 @@
-import type { StoredDataSummary } from '../../domain/data.repository';
+export interface DataListItem {
+  id: string;
+  partnerId: string;
+  timestamp: string;
+  payloadJson?: string;
+}
 
-/**
- * A list of records, ready to be written out row by row. `chunks` is consumed once; for a
- * page it holds one chunk, for a full list it reads from the database as it is iterated.
- * `nextAfter` is set when more records may follow the page (the id to continue after).
- */
+/** `chunks` can be iterated once (a full list reads from the database as it goes); `nextAfter`: more may follow. */
 export interface DataListView {
-  chunks: AsyncIterable<StoredDataSummary[]>;
+  chunks: AsyncIterable<DataListItem[]>;
   includePayload: boolean;
   nextAfter?: string;
 }

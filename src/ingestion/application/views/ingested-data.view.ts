@@ -1,7 +1,4 @@
-/**
- * One record with its payload, as `GET /ingest/:id` returns it. The payload stays the JSON
- * text it was stored as: written out as is, never parsed and re-encoded on the way.
- */
+/** `payloadJson` is written out as stored, never parsed and re-encoded on the way. */
 export interface IngestedDataView {
   id: string;
   partnerId: string;

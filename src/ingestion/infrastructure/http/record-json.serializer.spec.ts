@@ -1,7 +1,7 @@
-import type { StoredDataSummary } from '../../domain/data.repository';
+import type { DataListItem } from '../../application/views/data-list.view';
 import { DataListStream } from './record-json.serializer';
 
-const row = (n: number): StoredDataSummary => ({
+const row = (n: number): DataListItem => ({
   id: `id-${n}`,
   partnerId: 'acme',
   timestamp: '2026-01-01T00:00:00.000Z',
@@ -9,9 +9,9 @@ const row = (n: number): StoredDataSummary => ({
 });
 
 /** Chunks as an iterator that counts its reads and its return(). */
-function countedChunks(chunks: StoredDataSummary[][]) {
+function countedChunks(chunks: DataListItem[][]) {
   const counts = { reads: 0, returns: 0 };
-  const iterator: AsyncIterableIterator<StoredDataSummary[]> = {
+  const iterator: AsyncIterableIterator<DataListItem[]> = {
     [Symbol.asyncIterator]: () => iterator,
     next: async () => {
       counts.reads += 1;

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import type { StoredDataSummary } from '../../domain/data.repository';
-import type { DataListView } from '../../application/views/data-list.view';
+import type { DataListItem, DataListView } from '../../application/views/data-list.view';
 
 export const NDJSON = 'application/x-ndjson';
 export const NDJSON_CONTENT_TYPE = `${NDJSON}; charset=utf-8`;
@@ -18,7 +17,7 @@ export function negotiateListFormat(accept: string | undefined): DataListFormat 
  * to a fast client would otherwise hold every other request until its last row.
  */
 export class DataListStream extends Readable {
-  private readonly chunks: AsyncIterator<StoredDataSummary[]>;
+  private readonly chunks: AsyncIterator<DataListItem[]>;
   private stallTimer?: NodeJS.Timeout;
   private wroteFirstChunk = false;
   private stalledReader = false;
@@ -55,7 +54,7 @@ export class DataListStream extends Readable {
 
   private async pushNextChunk(): Promise<void> {
     if (this.destroyed) return;
-    let next: IteratorResult<StoredDataSummary[]>;
+    let next: IteratorResult<DataListItem[]>;
     try {
       next = await this.chunks.next();
     } catch (error) {
@@ -72,7 +71,7 @@ export class DataListStream extends Readable {
     this.push(this.render(next.value));
   }
 
-  private render(rows: StoredDataSummary[]): string {
+  private render(rows: DataListItem[]): string {
     const { includePayload } = this.view;
     if (this.format === 'ndjson') return rows.map((row) => recordJson(row, includePayload) + '\n').join('');
     const text = rows.map((row) => recordJson(row, includePayload)).join(',');
@@ -116,7 +115,7 @@ function takeTurn(): void {
   void Promise.race([waitingSteps[0](), waited]).then(next, next);
 }
 
-export function recordJson(row: StoredDataSummary, includePayload = true): string {
+export function recordJson(row: DataListItem, includePayload = true): string {
   const summary = `{"id":"${row.id}","partner_id":"${row.partnerId}","timestamp":"${row.timestamp}"`;
   return includePayload && row.payloadJson !== undefined ? `${summary},"payload":${row.payloadJson}}` : summary + '}';
 }

@@ -1,3 +1,5 @@
+import { StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
+
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -46,6 +48,13 @@ export function storageFault(error: unknown): StorageFault | undefined {
   const code = (driverError(error) as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   return STORAGE_FAULTS.find(([, codes]) => codes.test(code))?.[0];
+}
+
+export function translateDatabaseError(error: unknown): unknown {
+  const fault = storageFault(error);
+  if (fault === 'full') return new StorageFullError(unavailableReason(error));
+  if (fault !== undefined || isDatabaseUnavailable(error)) return new StorageUnavailableError(unavailableReason(error));
+  return error;
 }
 
 /** For the log: the driver's code, or the first line of its message (never the SQL or its parameters). */

@@ -1,18 +1,18 @@
-import type { StoredDataSummary } from '../../domain/data.repository';
+import type { DataListItem } from '../../application/views/data-list.view';
 import { ExportLimitReachedError } from '../../domain/ingestion.errors';
 import { ExportSlots } from './export-slots';
 import { ChunkReader, ChunkSizes, StreamedChunks } from './streamed-chunks';
 
 const SIZES: ChunkSizes = { maxRows: 2, maxBytes: 1024 * 1024, firstRows: 2 };
 
-const row = (n: number): StoredDataSummary => ({
+const row = (n: number): DataListItem => ({
   id: `id-${n}`,
   partnerId: 'acme',
   timestamp: '2026-01-01T00:00:00.000Z',
 });
 
 /** A reader over `chunks` that records its closes; `read` waits for `gate` when one is set. */
-function fakeReader(chunks: StoredDataSummary[][]) {
+function fakeReader(chunks: DataListItem[][]) {
   const state = { closes: 0, reads: 0, gate: undefined as Promise<void> | undefined, failOnRead: 0 };
   const reader: ChunkReader = {
     read: async () => {

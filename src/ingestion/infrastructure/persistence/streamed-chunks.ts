@@ -1,8 +1,8 @@
-import type { StoredDataSummary } from '../../domain/data.repository';
+import type { DataListItem } from '../../application/views/data-list.view';
 
 export interface ChunkReader {
   /** At most `rows` rows; fewer (or none) once the list is done. */
-  read(rows: number): Promise<StoredDataSummary[]>;
+  read(rows: number): Promise<DataListItem[]>;
   close(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * Not an async generator: its `finally` would not run for a consumer that never started. The reader is closed and the
  * slot given back exactly once; a `return()` during a read waits for that read before closing.
  */
-export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]> {
+export class StreamedChunks implements AsyncIterableIterator<DataListItem[]> {
   private reading: Promise<unknown> = Promise.resolve();
   private closing?: Promise<void>;
   private nextRows: number;
@@ -40,13 +40,13 @@ export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]
     return this;
   }
 
-  async next(): Promise<IteratorResult<StoredDataSummary[]>> {
+  async next(): Promise<IteratorResult<DataListItem[]>> {
     if (this.closing) {
       await this.closing;
       return DONE;
     }
     const asked = this.nextRows;
-    let rows: StoredDataSummary[];
+    let rows: DataListItem[];
     try {
       const read = this.reader.read(asked);
       this.reading = read;
@@ -62,13 +62,13 @@ export class StreamedChunks implements AsyncIterableIterator<StoredDataSummary[]
     return { done: false, value: rows };
   }
 
-  async return(): Promise<IteratorResult<StoredDataSummary[]>> {
+  async return(): Promise<IteratorResult<DataListItem[]>> {
     await this.close();
     return DONE;
   }
 
   /** As many rows as about `maxBytes` of rows like these: a chunk stays small whatever the payloads weigh. */
-  private rowsWithin(rows: StoredDataSummary[]): number {
+  private rowsWithin(rows: DataListItem[]): number {
     const bytes = rows.reduce((sum, row) => sum + SUMMARY_BYTES + (row.payloadJson?.length ?? 0), 0);
     return Math.max(1, Math.min(this.sizes.maxRows, Math.floor(this.sizes.maxBytes / (bytes / rows.length))));
   }

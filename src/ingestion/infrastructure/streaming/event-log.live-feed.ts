@@ -5,7 +5,7 @@ import { PrometheusLiveFeedMetrics } from '../metrics/prometheus-live-feed.metri
 import { LingeringWait } from '../messaging/lingering-wait';
 import { EventLogNotifications } from '../persistence/event-log.notifications';
 import { EventLogStore, FeedPageRequest } from '../persistence/event-log.store';
-import { translateDatabaseError } from '../persistence/typeorm-data.repository';
+import { translateDatabaseError } from '../persistence/database-errors';
 import { FeedSubscription } from './feed-subscription';
 import { RecentEntries } from './recent-entries';
 

@@ -1,7 +1,6 @@
 import { drainChunks } from '../../../../test/fakes/drain-chunks';
-import { InMemoryDataRepository } from '../../../../test/fakes/in-memory-data.repository';
+import { InMemoryRecordReadModel } from '../../../../test/fakes/in-memory-record.read-model';
 import { IngestedDataMother } from '../../../../test/mothers/ingested-data.mother';
-import type { StoredDataSummary } from '../../domain/data.repository';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import {
   InvalidDataIdError,
@@ -9,33 +8,37 @@ import {
   InvalidTimestampError,
   UnknownCursorError,
 } from '../../domain/ingestion.errors';
-import type { DataListOptions } from './data-list.options';
-import { DataListReader } from './data-list.reader';
+import type { DataListFilter } from '../ports/record.read-model';
+import type { DataListItem, DataListView } from '../views/data-list.view';
+import { readDataList, validDataListFilter } from './read-data-list';
 
 const idsOf = (rows: Array<{ id: string }>) => rows.map((row) => row.id);
 const idsOfRecords = (records: IngestedData[]) => records.map((record) => record.id.value);
 
-describe('DataListReader', () => {
-  let repository: InMemoryDataRepository;
-  let reader: DataListReader;
+describe('readDataList of a validDataListFilter', () => {
+  let readModel: InMemoryRecordReadModel;
   /** Five records, 10:00 to 10:04, one a minute, acme and globex in turn. */
   let records: IngestedData[];
 
-  beforeEach(async () => {
-    repository = new InMemoryDataRepository({ chunkSize: 2 });
-    reader = new DataListReader(repository);
+  beforeEach(() => {
+    readModel = new InMemoryRecordReadModel({ chunkSize: 2 });
     records = IngestedDataMother.series(5, { partnerIds: ['acme', 'globex'], start: '2026-11-29T10:00:00.000Z' });
-    await repository.saveAll(records);
+    readModel.add(...records);
   });
 
-  async function readAll(options: DataListOptions, partnerId?: string): Promise<StoredDataSummary[]> {
-    const view = await reader.read(options, partnerId);
+  /** The steps of both list queries: the filter checked by the value objects, then read. */
+  async function read(filter: DataListFilter, partnerId?: string): Promise<DataListView> {
+    return readDataList(readModel, validDataListFilter({ ...filter, partnerId }));
+  }
+
+  async function readAll(filter: DataListFilter, partnerId?: string): Promise<DataListItem[]> {
+    const view = await read(filter, partnerId);
     return (await drainChunks(view.chunks)).flat();
   }
 
   describe('without a limit (streaming)', () => {
     it('yields every record in ingestion order, chunk by chunk, with no next cursor', async () => {
-      const view = await reader.read({});
+      const view = await read({});
 
       const chunks = await drainChunks(view.chunks);
 
@@ -51,7 +54,7 @@ describe('DataListReader', () => {
     });
 
     it('yields no chunk at all when nothing matches', async () => {
-      const view = await reader.read({ since: '2027-01-01T00:00:00Z' });
+      const view = await read({ since: '2027-01-01T00:00:00Z' });
 
       expect(await drainChunks(view.chunks)).toEqual([]);
     });
@@ -75,7 +78,7 @@ describe('DataListReader', () => {
 
   describe('with a limit (one page)', () => {
     it('returns one chunk of at most `limit` records and the id to continue after', async () => {
-      const view = await reader.read({ limit: 2 });
+      const view = await read({ limit: 2 });
 
       const chunks = await drainChunks(view.chunks);
 
@@ -85,9 +88,9 @@ describe('DataListReader', () => {
     });
 
     it('sets no next cursor when the page holds the last records', async () => {
-      const exact = await reader.read({ limit: 5 });
-      const larger = await reader.read({ limit: 1000 });
-      const oneShort = await reader.read({ limit: 4 });
+      const exact = await read({ limit: 5 });
+      const larger = await read({ limit: 1000 });
+      const oneShort = await read({ limit: 4 });
 
       expect(exact.nextAfter).toBeUndefined();
       expect(idsOf((await drainChunks(exact.chunks)).flat())).toEqual(idsOfRecords(records));
@@ -99,7 +102,7 @@ describe('DataListReader', () => {
       const pages: string[][] = [];
       let after: string | undefined;
       do {
-        const view = await reader.read({ limit: 2, after });
+        const view = await read({ limit: 2, after });
         pages.push(idsOf((await drainChunks(view.chunks)).flat()));
         after = view.nextAfter;
       } while (after !== undefined);
@@ -109,7 +112,7 @@ describe('DataListReader', () => {
     });
 
     it('returns an empty page and no next cursor when nothing matches', async () => {
-      const view = await reader.read({ limit: 10, after: records[4].id.value });
+      const view = await read({ limit: 10, after: records[4].id.value });
 
       expect((await drainChunks(view.chunks)).flat()).toEqual([]);
       expect(view.nextAfter).toBeUndefined();
@@ -118,7 +121,7 @@ describe('DataListReader', () => {
     it('raises UnknownCursorError at once for a well-formed id that names no record', async () => {
       const unknown = IngestedDataMother.ingested().id.value;
 
-      await expect(reader.read({ limit: 10, after: unknown })).rejects.toMatchObject({
+      await expect(read({ limit: 10, after: unknown })).rejects.toMatchObject({
         code: 'unknown-cursor',
         field: 'after',
       });
@@ -143,7 +146,7 @@ describe('DataListReader', () => {
     });
 
     it('combines every filter with AND, and a limit on top', async () => {
-      const view = await reader.read(
+      const view = await read(
         { limit: 1, after: records[0].id.value, since: '2026-11-29T10:01:00Z', until: '2026-11-29T10:05:00Z' },
         'acme',
       );
@@ -153,8 +156,8 @@ describe('DataListReader', () => {
     });
 
     it('carries each payload as stored JSON only when asked to', async () => {
-      const withPayload = await reader.read({ includePayload: true });
-      const without = await reader.read({ includePayload: false });
+      const withPayload = await read({ includePayload: true });
+      const without = await read({ includePayload: false });
 
       expect(withPayload.includePayload).toBe(true);
       expect((await drainChunks(withPayload.chunks)).flat().map((row) => row.payloadJson)).toEqual(
@@ -165,31 +168,31 @@ describe('DataListReader', () => {
     });
   });
 
-  describe('invalid options', () => {
-    it.each<[string, DataListOptions, unknown]>([
+  describe('invalid filters', () => {
+    it.each<[string, DataListFilter, unknown]>([
       ['a cursor that is not a UUID', { after: 'not-an-id' }, InvalidDataIdError],
       ['a version 4 cursor', { after: '3b241101-e2bb-4255-8caf-4136c566a962' }, InvalidDataIdError],
       ['a date-only since', { since: '2026-11-29' }, InvalidTimestampError],
       ['an until without zone', { until: '2026-11-29T10:00:00' }, InvalidTimestampError],
       ['an impossible date', { since: '2026-02-30T00:00:00Z' }, InvalidTimestampError],
-    ])('raises the domain error for %s, in page and in stream mode, before reading', async (_case, options, type) => {
-      const findPage = jest.spyOn(repository, 'findPage');
-      const streamChunks = jest.spyOn(repository, 'streamChunks');
+    ])('raises the domain error for %s, in page and in stream mode, before reading', async (_case, filter, type) => {
+      const findPage = jest.spyOn(readModel, 'findPage');
+      const streamChunks = jest.spyOn(readModel, 'streamChunks');
 
-      await expect(reader.read(options)).rejects.toBeInstanceOf(type);
-      await expect(reader.read({ ...options, limit: 10 })).rejects.toBeInstanceOf(type);
+      await expect(read(filter)).rejects.toBeInstanceOf(type);
+      await expect(read({ ...filter, limit: 10 })).rejects.toBeInstanceOf(type);
       expect(findPage).not.toHaveBeenCalled();
       expect(streamChunks).not.toHaveBeenCalled();
     });
 
     it('names since and until in their errors', async () => {
-      await expect(reader.read({ since: 'yesterday' })).rejects.toMatchObject({ field: 'since' });
-      await expect(reader.read({ until: 'tomorrow' })).rejects.toMatchObject({ field: 'until' });
+      await expect(read({ since: 'yesterday' })).rejects.toMatchObject({ field: 'since' });
+      await expect(read({ until: 'tomorrow' })).rejects.toMatchObject({ field: 'until' });
     });
 
     it('raises InvalidPartnerIdError for an invalid partner id', async () => {
-      await expect(reader.read({}, 'bad partner')).rejects.toBeInstanceOf(InvalidPartnerIdError);
-      await expect(reader.read({ limit: 1 }, '')).rejects.toMatchObject({
+      await expect(read({}, 'bad partner')).rejects.toBeInstanceOf(InvalidPartnerIdError);
+      await expect(read({ limit: 1 }, '')).rejects.toMatchObject({
         code: 'invalid-partner-id',
         field: 'partner_id',
       });
