@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { AccessModule } from '../access/access.module';
 import { IngestDataBatchHandler } from './application/commands/ingest-data-batch.handler';
 import { IngestDataHandler } from './application/commands/ingest-data.handler';
-import { IngestionCommitter } from './application/commands/ingestion.committer';
 import { PurgeExpiredIdempotencyKeysHandler } from './application/commands/purge-expired-idempotency-keys.handler';
 import { PublishDataIngestedHandler } from './application/commands/publish-data-ingested.handler';
 import { CountUnhandledExceptionsListener } from './application/events/count-unhandled-exceptions.listener';
@@ -14,7 +12,7 @@ import { EventLogRelay } from './application/ports/event-log.relay';
 import { IngestionMetrics } from './application/ports/ingestion.metrics';
 import { IntegrationEventPublisher } from './application/ports/integration-event.publisher';
 import { LiveFeed } from './application/ports/live-feed';
-import { DataListReader } from './application/queries/data-list.reader';
+import { RecordReadModel } from './application/ports/record.read-model';
 import { GetAllDataHandler } from './application/queries/get-all-data.handler';
 import { GetDataByIdHandler } from './application/queries/get-data-by-id.handler';
 import { GetDataByPartnerIdHandler } from './application/queries/get-data-by-partner-id.handler';
@@ -41,14 +39,15 @@ import { ShutdownState } from '../health/shutdown-state';
 import { DatabaseWritesMonitor } from './infrastructure/persistence/database-writes.monitor';
 import { PostgresDataRepository } from './infrastructure/persistence/postgres-data.repository';
 import { SqliteDataRepository } from './infrastructure/persistence/sqlite-data.repository';
+import { SqlRecordReadModel } from './infrastructure/persistence/sql-record.read-model';
 import { exportConnections, type Environment } from '../config/environment';
 
 /** Largest probe write readiness makes while writes fail (a record of the largest size, up to this). */
 const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
 
 @Module({
-  // DiscoveryModule: the failure counter names the handler that failed (see its listener); AccessModule: the guards.
-  imports: [DiscoveryModule, AccessModule],
+  // AccessModule: the guards.
+  imports: [AccessModule],
   controllers: [IngestController, StreamController, DebuggerController],
   providers: [
     {
@@ -67,7 +66,6 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
       useFactory: (config: ConfigService<Environment, true>) =>
         new IdempotencyPolicy(config.get('IDEMPOTENCY_TTL_HOURS', { infer: true })),
     },
-    IngestionCommitter,
     IngestDataBatchHandler,
     PurgeExpiredIdempotencyKeysHandler,
     IdempotencyKeyPurgeScheduler,
@@ -83,23 +81,23 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
     {
       // One port, two adapters: the database that DATABASE_URL selected decides.
       provide: DataRepository,
-      inject: [DataSource, ConfigService, DatabaseWritesMonitor],
-      useFactory: (
-        dataSource: DataSource,
-        config: ConfigService<Environment, true>,
-        writesMonitor: DatabaseWritesMonitor,
-      ): DataRepository => {
-        const streamedLists = {
+      inject: [DataSource, DatabaseWritesMonitor],
+      useFactory: (dataSource: DataSource, writesMonitor: DatabaseWritesMonitor): DataRepository =>
+        dataSource.options.type === 'postgres'
+          ? new PostgresDataRepository(dataSource, writesMonitor)
+          : new SqliteDataRepository(dataSource, writesMonitor),
+    },
+    {
+      provide: RecordReadModel,
+      inject: [DataSource, ConfigService],
+      useFactory: (dataSource: DataSource, config: ConfigService<Environment, true>) =>
+        new SqlRecordReadModel(dataSource, {
           maxOpen: exportConnections({
             DATABASE_EXPORT_CONNECTIONS: config.get('DATABASE_EXPORT_CONNECTIONS', { infer: true }),
             DATABASE_POOL_SIZE: config.get('DATABASE_POOL_SIZE', { infer: true }),
           }),
           stallTimeoutMs: config.get('EXPORT_STALL_TIMEOUT_MS', { infer: true }),
-        };
-        return dataSource.options.type === 'postgres'
-          ? new PostgresDataRepository(dataSource, streamedLists, writesMonitor)
-          : new SqliteDataRepository(dataSource, streamedLists, writesMonitor);
-      },
+        }),
     },
     { provide: IngestionMetrics, useClass: PrometheusIngestionMetrics },
     InProcessIntegrationEventPublisher,
@@ -166,7 +164,6 @@ const MAX_WRITE_PROBE_BYTES = 1024 * 1024;
     StreamDataHandler,
     IngestDataHandler,
     PublishDataIngestedHandler,
-    DataListReader,
     GetDataByIdHandler,
     GetAllDataHandler,
     GetDataByPartnerIdHandler,

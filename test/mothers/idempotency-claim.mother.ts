@@ -4,7 +4,7 @@ import { IdempotencyClaim } from '../../src/ingestion/domain/idempotency.claim';
 import { Timestamp } from '../../src/ingestion/domain/timestamp.value-object';
 
 export interface IdempotencyClaimOverrides {
-  /** The partners the request names; the scope is derived from them as the committer derives it. */
+  /** The partners the request names; the scope is derived from them as `IdempotencyPolicy.claim` derives it. */
   partnerIds?: string[];
   key?: string;
   fingerprint?: string;

@@ -3,13 +3,13 @@ import { IngestedData } from './ingested-data.aggregate';
 import { PartnerId } from './partner-id.value-object';
 import { DEFAULT_PAYLOAD_LIMITS, Payload, PayloadLimits } from './payload.value-object';
 import { BatchFieldError, IngestionError, InvalidBatchError } from './ingestion.errors';
+import { JsonText } from './json-text';
 import { Timestamp } from './timestamp.value-object';
 
 export interface IngestDataInput {
   partnerId: unknown;
+  /** The parsed payload, or its `JsonText` as the partner wrote it. */
   payload: unknown;
-  /** The payload as the partner wrote it, when known: kept so that key order survives. */
-  payloadText?: string;
 }
 
 export interface IngestionLimits extends PayloadLimits {
@@ -18,42 +18,44 @@ export interface IngestionLimits extends PayloadLimits {
 
 const DEFAULT_MAX_BATCH_RECORDS = 1000;
 
-/**
- * The one place a new record is built: validates through the value objects, assigns a
- * fresh id and the receive time. `fieldPrefix` lets a caller name the record in errors.
- */
+const RECORD_FIELDS = new Set(['partner_id', 'payload']);
+
 export class IngestedDataFactory {
   constructor(
     private readonly limits: IngestionLimits = DEFAULT_PAYLOAD_LIMITS,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** All or none: every problem of every record in one `InvalidBatchError`, the caller's shape errors included. */
-  createBatch(
-    inputs: ReadonlyArray<IngestDataInput | null>,
-    shapeErrors: readonly BatchFieldError[] = [],
-  ): IngestedData[] {
-    checkBatchSize(inputs.length, this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
+  /** All or none: every problem of every record in one `InvalidBatchError`, in record order. */
+  createBatch(records: readonly unknown[], payloadTexts: ReadonlyArray<JsonText | undefined> = []): IngestedData[] {
+    checkBatchSize(records.length, this.limits.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
     const timestamp = Timestamp.fromDate(this.clock());
-    const errors: BatchFieldError[] = [...shapeErrors];
-    const records: IngestedData[] = [];
-    inputs.forEach((input, index) => {
-      if (input === null) return;
-      const prefix = `records[${index}].`;
-      const partnerId = collect(errors, () => PartnerId.create(input.partnerId, `${prefix}partner_id`));
+    const errors: BatchFieldError[] = [];
+    const created: IngestedData[] = [];
+    records.forEach((record, index) => {
+      const prefix = `records[${index}]`;
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+        errors.push({ field: prefix, message: 'each record must be a JSON object' });
+        return;
+      }
+      for (const key of Object.keys(record)) {
+        if (!RECORD_FIELDS.has(key)) errors.push({ field: `${prefix}.${key}`, message: `${key} is not a known field` });
+      }
+      const { partner_id: partnerIdValue, payload: payloadValue } = record as Record<string, unknown>;
+      const partnerId = collect(errors, () => PartnerId.create(partnerIdValue, `${prefix}.partner_id`));
       const payload = collect(errors, () =>
-        Payload.create(input.payload, this.limits, `${prefix}payload`, input.payloadText),
+        Payload.create(payloadTexts[index] ?? payloadValue, this.limits, `${prefix}.payload`),
       );
       if (partnerId && payload)
-        records.push(IngestedData.ingest({ id: DataId.generate(), partnerId, payload, timestamp }));
+        created.push(IngestedData.ingest({ id: DataId.generate(), partnerId, payload, timestamp }));
     });
-    if (errors.length > 0) throw new InvalidBatchError(errors.sort((a, b) => recordIndex(a) - recordIndex(b)));
-    return records;
+    if (errors.length > 0) throw new InvalidBatchError(errors);
+    return created;
   }
 
   create(input: IngestDataInput, fieldPrefix = ''): IngestedData {
     const partnerId = PartnerId.create(input.partnerId, `${fieldPrefix}partner_id`);
-    const payload = Payload.create(input.payload, this.limits, `${fieldPrefix}payload`, input.payloadText);
+    const payload = Payload.create(input.payload, this.limits, `${fieldPrefix}payload`);
     return IngestedData.ingest({
       id: DataId.generate(),
       partnerId,
@@ -79,9 +81,4 @@ function collect<T>(errors: BatchFieldError[], build: () => T): T | undefined {
     errors.push({ field: error.field ?? 'records', message: error.message });
     return undefined;
   }
-}
-
-/** The record a batch error is about (`records[12].payload` → 12), for ordering. */
-function recordIndex(error: BatchFieldError): number {
-  return Number(/^records\[(\d+)\]/.exec(error.field)?.[1] ?? -1);
 }

@@ -1,4 +1,4 @@
-import { endOfJsonString, hasUnpairedSurrogate, scanJson } from './json-text';
+import { endOfJsonString, hasUnpairedSurrogate, JsonText, scanJson } from './json-text';
 
 const compactJson = (text: string) => scanJson(text).compact;
 
@@ -78,5 +78,79 @@ describe('hasUnpairedSurrogate', () => {
     ['no escape at all', '{"s":"plain"}'],
   ])('accepts %s', (_case, text) => {
     expect(hasUnpairedSurrogate(text)).toBe(false);
+  });
+});
+
+describe('JsonText.scan', () => {
+  it('stops at the end of a value followed by more text, and says where it ended (end)', () => {
+    expect(JsonText.scan('{"a":1} ,{"b":2}')).toMatchObject({ compact: '{"a":1}', end: 7 });
+    expect(JsonText.scan('[[1],[2]] tail')).toMatchObject({ compact: '[[1],[2]]', end: 9 });
+    expect(JsonText.scan('"a\\"b" : 1')).toMatchObject({ compact: '"a\\"b"', end: 6 });
+  });
+
+  it('scans the value that starts at `start`, ending at the delimiter after a scalar', () => {
+    const text = '{"a": [1, 2] , "n":-1.5e3,"t":true}';
+
+    expect(JsonText.scan(text, 6)).toMatchObject({ compact: '[1,2]', end: 12 });
+    expect(JsonText.scan(text, 19)).toMatchObject({ compact: '-1.5e3', end: 25 });
+    expect(JsonText.scan(text, 30)).toMatchObject({ compact: 'true', end: 34 });
+    expect(JsonText.scan('[12 ]', 1)).toMatchObject({ compact: '12', end: 3 });
+    expect(JsonText.scan('[12]', 1)).toMatchObject({ compact: '12', end: 3 });
+  });
+
+  it('gives the end in the source text, past the whitespace it dropped', () => {
+    const text = '{ "a" : [ 1 ] }  , 2';
+
+    expect(JsonText.scan(text)).toMatchObject({ compact: '{"a":[1]}', end: 15 });
+  });
+
+  it('compacts tabs, CR, LF and spaces between tokens', () => {
+    expect(JsonText.scan('{\t"a"\r\n:\n[ 1 ,\t2 ]\r\n,"b" :{ }}').compact).toBe('{"a":[1,2],"b":{}}');
+  });
+
+  it('keeps whitespace inside strings, keys included', () => {
+    expect(JsonText.scan('{ "k y" : " a \\t b " , "z" : [ "  " ] }').compact).toBe('{"k y":" a \\t b ","z":["  "]}');
+  });
+
+  it('measures an array of scalars at depth 32 as 32: scalars add no level', () => {
+    const text = `{"a":${'['.repeat(30)}[1, "x", true, null, -2.5]${']'.repeat(30)}}`;
+
+    expect(JsonText.scan(text).depth).toBe(32);
+  });
+
+  it.each([
+    ['"[{"', 0],
+    ['12', 0],
+    ['[]', 1],
+    ['[{}]', 2],
+    ['{"a":{"b":[]},"c":[]}', 3],
+  ])('measures the nesting of %s as %d', (text, depth) => {
+    expect(JsonText.scan(text).depth).toBe(depth);
+  });
+
+  it.each([
+    ['{}', 'object'],
+    ['[]', 'array'],
+    ['"s"', 'string'],
+    ['-1', 'number'],
+    ['0.5', 'number'],
+    ['true', 'boolean'],
+    ['false', 'boolean'],
+    ['null', 'null'],
+  ])('tells the kind of %s: %s', (text, kind) => {
+    expect(JsonText.scan(text).kind).toBe(kind);
+  });
+});
+
+describe('JsonText.of', () => {
+  it('is the text JSON.stringify gives, measured', () => {
+    const value = { b: [1, { c: 'x y' }], a: null };
+
+    expect(JsonText.of(value)).toMatchObject({
+      compact: JSON.stringify(value),
+      depth: 3,
+      end: JSON.stringify(value).length,
+      kind: 'object',
+    });
   });
 });

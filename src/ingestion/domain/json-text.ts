@@ -3,32 +3,84 @@ export interface JsonTextShape {
   depth: number;
 }
 
-/** Nesting measured on the text, not the parsed value: a repeated key that JSON.parse dropped still counts. */
-export function scanJson(text: string): JsonTextShape {
-  let compact = '';
-  let runStart = 0;
-  let depth = 0;
-  let deepest = 0;
-  let i = 0;
-  while (i < text.length) {
-    const char = text.charCodeAt(i);
-    if (char === 0x22 /* " */) {
-      i = endOfJsonString(text, i);
-      continue;
+export type JsonKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+
+/**
+ * One JSON value as written, with its whitespace dropped: a parsed object would put
+ * integer-like keys ("2", "10") first. Nesting is measured on the text, not on the parsed
+ * value: a repeated key that JSON.parse dropped still counts.
+ */
+export class JsonText implements JsonTextShape {
+  private constructor(
+    readonly compact: string,
+    readonly depth: number,
+    readonly end: number,
+  ) {}
+
+  /** The value that starts at `start` of a text JSON.parse accepted; `end` is the index past it. One pass. */
+  static scan(source: string, start = 0): JsonText {
+    const first = source.charCodeAt(start);
+    if (first === 0x22 /* " */) {
+      const end = endOfJsonString(source, start);
+      return new JsonText(source.slice(start, end), 0, end);
     }
-    if (char === 0x7b /* { */ || char === 0x5b /* [ */) {
-      if (++depth > deepest) deepest = depth;
-    } else if (char === 0x7d /* } */ || char === 0x5d /* ] */) {
-      depth--;
-    } else if (isWhitespace(char)) {
-      compact += text.slice(runStart, i);
-      while (i < text.length && isWhitespace(text.charCodeAt(i))) i++;
-      runStart = i;
-      continue;
+    if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) {
+      let end = start;
+      while (end < source.length && !isDelimiter(source.charCodeAt(end))) end++;
+      return new JsonText(source.slice(start, end), 0, end);
     }
-    i++;
+    return JsonText.scanContainer(source, start);
   }
-  return { compact: runStart === 0 ? text : compact + text.slice(runStart), depth: deepest };
+
+  private static scanContainer(source: string, start: number): JsonText {
+    let compact = '';
+    let runStart = start;
+    let depth = 0;
+    let deepest = 0;
+    let i = start;
+    while (i < source.length) {
+      const char = source.charCodeAt(i);
+      if (char === 0x22) {
+        i = endOfJsonString(source, i);
+        continue;
+      }
+      if (char === 0x7b || char === 0x5b) {
+        if (++depth > deepest) deepest = depth;
+      } else if (char === 0x7d /* } */ || char === 0x5d /* ] */) {
+        if (--depth === 0) {
+          i++;
+          break;
+        }
+      } else if (isWhitespace(char)) {
+        compact += source.slice(runStart, i);
+        while (i < source.length && isWhitespace(source.charCodeAt(i))) i++;
+        runStart = i;
+        continue;
+      }
+      i++;
+    }
+    const text = runStart === start ? source.slice(start, i) : compact + source.slice(runStart, i);
+    return new JsonText(text, deepest, i);
+  }
+
+  static of(value: unknown): JsonText {
+    return JsonText.scan(JSON.stringify(value));
+  }
+
+  get kind(): JsonKind {
+    const first = this.compact.charCodeAt(0);
+    if (first === 0x7b) return 'object';
+    if (first === 0x5b) return 'array';
+    if (first === 0x22) return 'string';
+    if (first === 0x6e /* n */) return 'null';
+    if (first === 0x74 /* t */ || first === 0x66 /* f */) return 'boolean';
+    return 'number';
+  }
+}
+
+export function scanJson(text: string): JsonTextShape {
+  const { compact, depth } = JsonText.scan(text, skipWhitespace(text, 0));
+  return { compact, depth };
 }
 
 const ESCAPE =
@@ -43,8 +95,17 @@ export function hasUnpairedSurrogate(text: string): boolean {
   return false;
 }
 
+export function skipWhitespace(text: string, i: number): number {
+  while (isWhitespace(text.charCodeAt(i))) i++;
+  return i;
+}
+
 function isWhitespace(char: number): boolean {
   return char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09;
+}
+
+function isDelimiter(char: number): boolean {
+  return char === 0x2c /* , */ || char === 0x7d || char === 0x5d || isWhitespace(char);
 }
 
 export function endOfJsonString(text: string, start: number): number {

@@ -1,5 +1,5 @@
 import { InvalidPayloadError, PayloadTooLargeError } from './ingestion.errors';
-import { hasUnpairedSurrogate, scanJson } from './json-text';
+import { hasUnpairedSurrogate, JsonText } from './json-text';
 
 export interface PayloadLimits {
   maxBytes: number;
@@ -17,6 +17,7 @@ export type JsonObject = { [key: string]: unknown };
 export class Payload {
   private constructor(readonly json: string) {}
 
+  /** `value` is the parsed payload, or its `JsonText` when the transport scanned it (keeps key order). */
   static create(
     value: unknown,
     limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
@@ -24,13 +25,12 @@ export class Payload {
     sourceText?: string,
   ): Payload {
     if (value === undefined) throw new InvalidPayloadError(`${field} is required.`, field);
-    if (!isJsonObject(value)) {
-      throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(value)}.`, field);
-    }
-    if (sourceText === undefined && exceedsDepth(value, limits.maxDepth)) throw tooDeep(field, limits);
+    const text = value instanceof JsonText ? value : Payload.textOf(value, limits, field, sourceText);
+    if (text.kind !== 'object')
+      throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(text.kind)}.`, field);
     // The rules hold on the text that is stored: with a repeated key, the parsed value kept only the last.
-    const { compact: json, depth } = scanJson(sourceText ?? JSON.stringify(value));
-    if (depth > limits.maxDepth) throw tooDeep(field, limits);
+    if (text.depth > limits.maxDepth) throw tooDeep(field, limits);
+    const json = text.compact;
     if (hasUnpairedSurrogate(json)) {
       throw new InvalidPayloadError(
         `${field} holds a string with an unpaired UTF-16 surrogate escape (such as \\ud800), which is not Unicode text.`,
@@ -42,6 +42,16 @@ export class Payload {
       throw new PayloadTooLargeError(`${field} is ${bytes} bytes serialised; the limit is ${limits.maxBytes}.`, field);
     }
     return new Payload(json);
+  }
+
+  private static textOf(value: unknown, limits: PayloadLimits, field: string, sourceText?: string): JsonText {
+    if (!isJsonObject(value)) {
+      const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+      throw new InvalidPayloadError(`${field} must be a JSON object, not ${describe(kind)}.`, field);
+    }
+    if (sourceText !== undefined) return JsonText.scan(sourceText.trim());
+    if (exceedsDepth(value, limits.maxDepth)) throw tooDeep(field, limits);
+    return JsonText.of(value);
   }
 
   /** From storage: the text was validated when the record was ingested. */
@@ -69,10 +79,10 @@ function isJsonObject(value: unknown): value is JsonObject {
   return prototype === Object.prototype || prototype === null;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+function describe(kind: string): string {
+  if (kind === 'null') return 'null';
+  if (kind === 'array') return 'an array';
+  return `a ${kind}`;
 }
 
 function tooDeep(field: string, limits: PayloadLimits): InvalidPayloadError {

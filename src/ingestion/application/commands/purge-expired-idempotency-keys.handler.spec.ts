@@ -6,8 +6,8 @@ import { PurgeExpiredIdempotencyKeysHandler } from './purge-expired-idempotency-
 
 async function repositoryWith(expired: number, live: number): Promise<InMemoryDataRepository> {
   const repository = new InMemoryDataRepository();
-  for (let n = 0; n < expired; n++) await repository.saveAll([], IdempotencyClaimMother.expired({ key: `old-${n}` }));
-  for (let n = 0; n < live; n++) await repository.saveAll([], IdempotencyClaimMother.live({ key: `new-${n}` }));
+  for (let n = 0; n < expired; n++) await repository.save([], IdempotencyClaimMother.expired({ key: `old-${n}` }));
+  for (let n = 0; n < live; n++) await repository.save([], IdempotencyClaimMother.live({ key: `new-${n}` }));
   return repository;
 }
 
@@ -78,8 +78,8 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
     it('purges a claim whose expiry is now, and keeps one that expires a millisecond later', async () => {
       const repository = new InMemoryDataRepository();
       const createdAt = '2026-11-28T12:00:00.000Z';
-      await repository.saveAll([], IdempotencyClaimMother.create({ key: 'due', createdAt, expiresAt: NOW }));
-      await repository.saveAll(
+      await repository.save([], IdempotencyClaimMother.create({ key: 'due', createdAt, expiresAt: NOW }));
+      await repository.save(
         [],
         IdempotencyClaimMother.create({ key: 'not-yet', createdAt, expiresAt: '2026-11-29T12:00:00.001Z' }),
       );
@@ -121,6 +121,26 @@ describe('PurgeExpiredIdempotencyKeysHandler', () => {
     await purge;
 
     expect(order).toEqual(['chunk', 'other work', 'chunk', 'chunk']);
+  });
+
+  it.each([[0], [-1], [1.5], [Number.NaN]])(
+    'refuses a chunk size of %p, with which the purge would never end or never start',
+    (chunkSize) => {
+      expect(() => new PurgeExpiredIdempotencyKeysCommand(chunkSize)).toThrow(
+        new RangeError('chunkSize must be a positive integer.'),
+      );
+    },
+  );
+
+  it('purges one claim at a time with a chunk size of 1', async () => {
+    const repository = await repositoryWith(2, 1);
+
+    const purged = await new PurgeExpiredIdempotencyKeysHandler(repository).execute(
+      new PurgeExpiredIdempotencyKeysCommand(1),
+    );
+
+    expect(purged).toBe(2);
+    expect(repository.claimCount).toBe(1);
   });
 
   it('passes a storage failure on', async () => {

@@ -1,5 +1,5 @@
 import { ICommand, IEvent } from '@nestjs/cqrs';
-import { lastValueFrom, of, toArray } from 'rxjs';
+import { lastValueFrom, of, Subject, toArray } from 'rxjs';
 import { DataIngestedMother } from '../../../../test/mothers/data-ingested.mother';
 import { PublishDataIngestedCommand } from '../commands/publish-data-ingested.command';
 import { IngestionSaga } from './ingestion.saga';
@@ -12,25 +12,30 @@ describe('IngestionSaga', () => {
   const collect = (events: IEvent[]): Promise<ICommand[]> =>
     lastValueFrom(new IngestionSaga().dataIngested(of(...events)).pipe(toArray()));
 
-  it('maps each DataIngested to a PublishDataIngestedCommand for the same record, in order', async () => {
-    const first = DataIngestedMother.create({ partnerId: 'acme' });
-    const second = DataIngestedMother.create({ partnerId: 'globex' });
+  it('maps the DataIngested events published together to one PublishDataIngestedCommand', async () => {
+    const commands = await collect([DataIngestedMother.create({ partnerId: 'acme' }), DataIngestedMother.create()]);
 
-    const commands = await collect([first, second]);
+    expect(commands).toEqual([new PublishDataIngestedCommand()]);
+  });
 
-    expect(commands).toEqual([
-      new PublishDataIngestedCommand(first.dataId, 'acme', first.timestamp),
-      new PublishDataIngestedCommand(second.dataId, 'globex', second.timestamp),
-    ]);
-    expect(commands.every((command) => command instanceof PublishDataIngestedCommand)).toBe(true);
+  it('maps DataIngested events published in separate turns to one command each', async () => {
+    const events$ = new Subject<IEvent>();
+    const commands: ICommand[] = [];
+    new IngestionSaga().dataIngested(events$).subscribe((command) => commands.push(command));
+
+    events$.next(DataIngestedMother.create());
+    await new Promise((resolve) => setImmediate(resolve));
+    events$.next(DataIngestedMother.create());
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(commands).toEqual([new PublishDataIngestedCommand(), new PublishDataIngestedCommand()]);
   });
 
   it('ignores other events', async () => {
-    const ingested = DataIngestedMother.create();
+    const commands = await collect([new SomethingElseHappened('x'), DataIngestedMother.create()]);
 
-    const commands = await collect([new SomethingElseHappened('x'), ingested, new SomethingElseHappened('y')]);
-
-    expect(commands).toEqual([new PublishDataIngestedCommand(ingested.dataId, ingested.partnerId, ingested.timestamp)]);
+    expect(commands).toEqual([new PublishDataIngestedCommand()]);
+    expect(await collect([new SomethingElseHappened('y')])).toEqual([]);
   });
 
   it('emits nothing when nothing was ingested', async () => {

@@ -1,19 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
-import { Observable, map } from 'rxjs';
+import { Observable, asapScheduler, auditTime, map } from 'rxjs';
 import { DataIngested } from '../../domain/data-ingested.event';
 import { PublishDataIngestedCommand } from '../commands/publish-data-ingested.command';
 
-/**
- * A pure mapping: anything that can fail belongs in the command's handler, because an
- * error inside this pipe would end the saga for good.
- */
+/** Pure, since an error would end the saga for good; the relay reads the log, so a batch's events need one command. */
 @Injectable()
 export class IngestionSaga {
   @Saga()
   dataIngested = (events$: Observable<IEvent>): Observable<ICommand> =>
     events$.pipe(
       ofType(DataIngested),
-      map((event) => new PublishDataIngestedCommand(event.dataId, event.partnerId, event.timestamp)),
+      auditTime(0, asapScheduler),
+      map(() => new PublishDataIngestedCommand()),
     );
 }

@@ -9,7 +9,7 @@ import { CurrentPrincipal } from '../../../access/infrastructure/http/request-pr
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestDataBatchCommand } from '../../application/commands/ingest-data-batch.command';
 import { IngestDataCommand } from '../../application/commands/ingest-data.command';
-import type { DataListOptions } from '../../application/queries/data-list.options';
+import type { DataListFilter } from '../../application/ports/record.read-model';
 import { GetAllDataQuery } from '../../application/queries/get-all-data.query';
 import { GetDataByIdQuery } from '../../application/queries/get-data-by-id.query';
 import { GetDataByPartnerIdQuery } from '../../application/queries/get-data-by-partner-id.query';
@@ -20,7 +20,6 @@ import type { IngestionResult } from '../../application/views/ingestion.result';
 import type { Environment } from '../../../config/environment';
 import { publicPath } from '../../../http/forwarded-prefix';
 import { markIncomplete } from '../../../http/incomplete-response';
-import { batchRecordsFrom } from './batch-records';
 import { IngestDataBatchDto } from './dto/ingest-data-batch.dto';
 import {
   DataListStream,
@@ -30,17 +29,16 @@ import {
   recordJson,
 } from './record-json.serializer';
 import { IngestDataDto } from './dto/ingest-data.dto';
-import { rawJsonBody } from './json-body.parser';
-import { objectMemberSources } from './json-source';
+import { rawJsonBody } from '../../../http/json-body.parser';
+import { batchPayloads, objectMembers } from './json-source';
 import { ListDataQueryDto } from './dto/list-data.query-dto';
 import { ApiGetById, ApiIngestBatch, ApiIngestOne, ApiListAll, ApiListByPartner } from './openapi/ingest.openapi';
-import { RequestValidationPipe } from './request-validation.pipe';
+import { RequestValidationPipe } from '../../../http/request-validation.pipe';
 
 @ApiTags('ingestion')
 @Controller('ingest')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 export class IngestController {
-  private readonly maxBatchRecords: number;
   private readonly exportStallTimeoutMs: number;
 
   constructor(
@@ -48,7 +46,6 @@ export class IngestController {
     private readonly queryBus: QueryBus,
     config: ConfigService<Environment, true>,
   ) {
-    this.maxBatchRecords = config.get('MAX_BATCH_RECORDS', { infer: true });
     this.exportStallTimeoutMs = config.get('EXPORT_STALL_TIMEOUT_MS', { infer: true });
   }
 
@@ -61,9 +58,9 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataReceiptView> {
-    const payloadText = objectMemberSources(rawJsonBody(request)).get('payload');
+    const payload = objectMembers(rawJsonBody(request)).get('payload') ?? body.payload;
     const result = await this.commandBus.execute(
-      new IngestDataCommand(principal, body.partner_id, body.payload, payloadText, header(request, 'idempotency-key')),
+      new IngestDataCommand(principal, body.partner_id, payload, header(request, 'idempotency-key')),
     );
     void reply.header('location', publicPath(request, `/ingest/${result.view.id}`));
     return answer(result, reply);
@@ -78,9 +75,13 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
-    const { records, errors } = batchRecordsFrom(body.records, rawJsonBody(request), this.maxBatchRecords);
     const result = await this.commandBus.execute(
-      new IngestDataBatchCommand(principal, records, header(request, 'idempotency-key'), errors),
+      new IngestDataBatchCommand(
+        principal,
+        body.records,
+        batchPayloads(rawJsonBody(request)),
+        header(request, 'idempotency-key'),
+      ),
     );
     return answer(result, reply);
   }
@@ -93,7 +94,7 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const view = await this.queryBus.execute(new GetAllDataQuery(principal, toListOptions(query)));
+    const view = await this.queryBus.execute(new GetAllDataQuery(principal, listFilter(query)));
     sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
@@ -106,7 +107,9 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const view = await this.queryBus.execute(new GetDataByPartnerIdQuery(principal, partnerId, toListOptions(query)));
+    const view = await this.queryBus.execute(
+      new GetDataByPartnerIdQuery(principal, { ...listFilter(query), partnerId }),
+    );
     sendList(view, query, request, reply, this.exportStallTimeoutMs);
   }
 
@@ -138,7 +141,7 @@ function answer<View>(result: IngestionResult<View>, reply: FastifyReply): View 
   return result.view;
 }
 
-function toListOptions(query: ListDataQueryDto): DataListOptions {
+function listFilter(query: ListDataQueryDto): DataListFilter {
   return {
     limit: query.limit === undefined ? undefined : Number(query.limit),
     after: query.after,

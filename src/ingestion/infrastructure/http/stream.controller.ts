@@ -10,12 +10,12 @@ import { RateLimitGuard } from '../../../access/infrastructure/http/rate-limit.g
 import { CurrentPrincipal } from '../../../access/infrastructure/http/request-principal';
 import type { Environment } from '../../../config/environment';
 import { markIncomplete } from '../../../http/incomplete-response';
+import { RequestValidationPipe } from '../../../http/request-validation.pipe';
 import type { LiveFeedSubscription } from '../../application/ports/live-feed';
 import { StreamDataQuery } from '../../application/queries/stream-data.query';
 import { StreamDataQueryDto } from './dto/stream-data.query-dto';
 import { EVENT_STREAM_CONTENT_TYPE, EventStream, StreamLagError } from './event-stream';
 import { ApiStream } from './openapi/stream.openapi';
-import { RequestValidationPipe } from './request-validation.pipe';
 
 /** How long a stream the server ends may take to flush its last bytes to its client. */
 const FLUSH_GRACE_MS = 1000;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { StorageFault, storageFault, unavailableReason } from './database-errors';
+import { StorageFault, storageFault, translateDatabaseError, unavailableReason } from './database-errors';
 
 export interface WriteFault {
   fault: StorageFault;
@@ -18,6 +18,16 @@ export class DatabaseWritesMonitor {
     private readonly dataSource: DataSource,
     private readonly probeBytes: number,
   ) {}
+
+  /** A storage fault of `write` is also recorded, so that readiness answers 503 until writes work again. */
+  async guard<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      this.recordFailure(error);
+      throw translateDatabaseError(error);
+    }
+  }
 
   recordFailure(error: unknown): void {
     const fault = storageFault(error);

@@ -7,13 +7,10 @@ export interface EventLogEntry extends DataIngestedIntegrationEvent {
 }
 
 export interface EventLogBacklog {
-  /** Entries committed and not yet delivered to the sink. */
   pending: number;
-  /** The timestamp of the oldest of them. */
   oldestTimestamp?: string;
 }
 
-/** A page of the log: after a position (up to another), of one partner or all, with or without payloads. */
 export interface FeedPageRequest {
   after: number;
   upTo?: number;
@@ -28,13 +25,9 @@ interface EventLogSql {
   lease: string;
   /** (sink, owner, position, lease expiry in ms; SQLite: position and expiry first) → a row while the lease is ours. */
   advance: string;
-  /** (sink, owner). */
   release: string;
-  /** (sink) → pending and the oldest pending timestamp. */
   backlog: string;
-  /** () → the last position committed. */
   last: string;
-  /** (id) → the record's position and partner. */
   locate: string;
   position: string;
   payloadBytes: string;
@@ -144,10 +137,7 @@ function toEntry(row: EntryRow): LiveFeedEntry {
   };
 }
 
-/**
- * The event log as the relay reads it: the records in log order (see the event-log migrations), and
- * per sink a cursor of what was delivered with the lease of the one instance that may deliver.
- */
+/** Per sink, a cursor of what was delivered and the lease of the one instance that may deliver. */
 export class EventLogStore {
   private readonly sql: EventLogSql;
   private readonly clockInDatabase: boolean;

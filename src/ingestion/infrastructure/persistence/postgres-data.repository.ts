@@ -1,27 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { DataId } from '../../domain/data-id.value-object';
-import { DataListCriteria } from '../../domain/data-list.criteria';
+import { DataSource, EntityManager } from 'typeorm';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { Timestamp } from '../../domain/timestamp.value-object';
 import { StorageFullError, StorageUnavailableError } from '../../domain/ingestion.errors';
 import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { IngestedDataMapper, IngestedDataRow } from './ingested-data.mapper';
-import {
-  CLAIM_KEY_SQL,
-  claimParameters,
-  outcomeAgainst,
-  STORED_CLAIM_SQL,
-  StoredClaimRow,
-  StreamedListLimits,
-  SummaryRow,
-  toSummary,
-  TypeOrmDataRepository,
-} from './typeorm-data.repository';
-import type { ChunkReader } from './streamed-chunks';
+import { DataRepository } from '../../domain/data.repository';
+import { claimParameters, outcomeAgainst, StoredClaimRow } from './claim-rows';
+
+const SAVED: ClaimOutcome = { kind: 'saved' };
+
+/** Inserts or takes over an expired claim; a live claim on (scope, key) is left as it is and returns no row. */
+const CLAIM_KEY_SQL = `INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "status", "response", "created_at", "expires_at")
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT ("scope", "key") DO UPDATE SET
+    "fingerprint" = excluded."fingerprint", "status" = excluded."status", "response" = excluded."response",
+    "created_at" = excluded."created_at", "expires_at" = excluded."expires_at"
+  WHERE "idempotency_keys"."expires_at" <= excluded."created_at"
+  RETURNING 1`;
+
+const STORED_CLAIM_SQL =
+  'SELECT "fingerprint", "status", "response" FROM "idempotency_keys" WHERE "scope" = $1 AND "key" = $2';
+
+const PURGE_CLAIMS_SQL = `WITH "expired" AS (
+    SELECT "scope", "key" FROM "idempotency_keys" WHERE "expires_at" <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+  )
+  DELETE FROM "idempotency_keys" AS "k" USING "expired" AS "e"
+  WHERE "k"."scope" = "e"."scope" AND "k"."key" = "e"."key"`;
 
 interface PendingRecord {
   row: IngestedDataRow;
@@ -35,59 +42,32 @@ interface PendingGroup {
 }
 
 /**
- * Lists follow the event log's `position`, taken from `event_log_head` by the statement that inserts
- * the records: its row lock is held until the commit, so positions are in commit order across
- * instances, and a reader paging with `after` never finds a record committed behind its cursor.
- * An instance's writes still go one after another, in id order, so that on one instance the log is
- * in id order; single records that arrive during a write go in together as one INSERT, which keeps
- * the lock's cost to one row update per commit.
+ * `position` comes from `event_log_head`, whose row lock the inserting statement holds until commit: positions follow
+ * commit order across instances, so a reader paging with `after` never misses a record. One instance writes one group
+ * at a time, in id order; single records arriving meanwhile share one INSERT, one row update per commit.
  */
 @Injectable()
-export class PostgresDataRepository extends TypeOrmDataRepository {
-  private static readonly CURSOR = '"ingestion_list"';
-  private static readonly IDLE_TRANSACTION_MARGIN_MS = 5_000;
-
-  protected readonly positionColumn = '"position"';
+export class PostgresDataRepository extends DataRepository {
   private static readonly MAX_GROUP_RECORDS = 500;
   private static readonly MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
-  private readonly numbered = new Map<string, string>();
   private openGroup?: PendingGroup;
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
-    streamedLists: StreamedListLimits,
-    writesMonitor: DatabaseWritesMonitor,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writesMonitor: DatabaseWritesMonitor,
   ) {
-    super(dataSource, streamedLists, writesMonitor);
+    super();
   }
 
-  /** `?` → `$1`, `$2`… (the SQL of this adapter has no `?` inside literals); cached per statement text. */
-  protected dialect(sql: string): string {
-    let converted = this.numbered.get(sql);
-    if (converted === undefined) {
-      let index = 0;
-      converted = sql.replace(/\?/g, () => `$${++index}`);
-      if (this.numbered.size < 256) this.numbered.set(sql, converted);
-    }
-    return converted;
+  save(records: readonly IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
+    if (claim === undefined && records.length === 1) return this.saveInGroup(records[0]).then(() => SAVED);
+    this.openGroup = undefined; // singles asked for after this write commit after it
+    return this.inOrder(() => this.saveNow(records, claim));
   }
 
-  /** A named prepared statement on the pool: TypeORM's QueryRunner per query costs more than this query. */
-  findById(id: DataId): Promise<IngestedData | null> {
-    return this.guarded(async () => {
-      const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-      const { rows } = await pool.query<IngestedDataRow>({
-        name: 'ingestion_find_by_id',
-        text: 'SELECT "id", "partner_id", "timestamp", "payload" FROM "ingested_data" WHERE "id" = $1',
-        values: [id.value],
-      });
-      return rows.length === 0 ? null : IngestedDataMapper.toDomain(rows[0]);
-    });
-  }
-
-  save(data: IngestedData): Promise<void> {
+  private saveInGroup(data: IngestedData): Promise<void> {
     const row = IngestedDataMapper.toRow(data);
     return new Promise<void>((resolve, reject) => {
       let group = this.openGroup;
@@ -105,11 +85,6 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     });
   }
 
-  saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
-    this.openGroup = undefined; // singles asked for after this batch commit after it
-    return this.inOrder(() => this.saveAllNow(records, claim));
-  }
-
   /** Queues `write` behind the writes asked for before it; a failed write does not stop the ones after it. */
   private inOrder<T>(write: () => Promise<T>): Promise<T> {
     const result = this.writes.then(write);
@@ -122,7 +97,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     if (this.openGroup === group) this.openGroup = undefined;
     const { records } = group;
     try {
-      await this.guardedWrite(() => this.insertRows(this.dataSource, records));
+      await this.writesMonitor.guard(() => this.insertRows(this.dataSource, records));
       for (const record of records) record.resolve();
       return;
     } catch (error) {
@@ -133,7 +108,7 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     }
     for (const record of records) {
       try {
-        await this.guardedWrite(() => this.insertRows(this.dataSource, [record]));
+        await this.writesMonitor.guard(() => this.insertRows(this.dataSource, [record]));
         record.resolve();
       } catch (error) {
         record.reject(error);
@@ -164,76 +139,29 @@ export class PostgresDataRepository extends TypeOrmDataRepository {
     );
   }
 
-  private saveAllNow(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
+  private saveNow(records: readonly IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
     const rows = records.map((record) => ({ row: IngestedDataMapper.toRow(record) }));
-    return this.guardedWrite(() =>
+    return this.writesMonitor.guard(() =>
       this.dataSource.transaction(async (manager): Promise<ClaimOutcome> => {
         if (claim) {
           // A concurrent claim on the same key waits here for the other transaction, then sees its row.
-          const claimed = await manager.query<unknown[]>(this.dialect(`${CLAIM_KEY_SQL} RETURNING 1`), [
-            ...claimParameters(claim),
-          ]);
+          const claimed = await manager.query<unknown[]>(CLAIM_KEY_SQL, claimParameters(claim));
           if (claimed.length === 0) {
-            const [stored] = await manager.query<StoredClaimRow[]>(this.dialect(STORED_CLAIM_SQL), [
-              claim.scope,
-              claim.key.value,
-            ]);
+            const [stored] = await manager.query<StoredClaimRow[]>(STORED_CLAIM_SQL, [claim.scope, claim.key.value]);
             return outcomeAgainst(stored, claim);
           }
         }
         await this.insertRows(manager, rows);
-        return { kind: 'saved' };
+        return SAVED;
       }),
     );
   }
 
   purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
-    return this.guardedWrite(async () => {
+    return this.writesMonitor.guard(async () => {
       // TypeORM answers a DELETE as [rows, rowCount].
-      const [, deleted] = (await this.dataSource.query(
-        this.dialect(
-          `WITH "expired" AS (
-             SELECT "scope", "key" FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ? FOR UPDATE SKIP LOCKED
-           )
-           DELETE FROM "idempotency_keys" AS "k" USING "expired" AS "e"
-           WHERE "k"."scope" = "e"."scope" AND "k"."key" = "e"."key"`,
-        ),
-        [now.value, limit],
-      )) as [unknown[], number];
+      const [, deleted] = (await this.dataSource.query(PURGE_CLAIMS_SQL, [now.value, limit])) as [unknown[], number];
       return deleted;
     });
-  }
-
-  protected async openChunkReader(criteria: DataListCriteria): Promise<ChunkReader> {
-    const runner = this.dataSource.createQueryRunner('slave');
-    let began = false;
-    const close = async () => {
-      if (began) await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
-    };
-    try {
-      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      began = true;
-      // A safety net: the HTTP side cuts a reader that stalls, and this ends the transaction if that ever fails.
-      await runner.query(`SET LOCAL idle_in_transaction_session_timeout = ${this.idleTransactionTimeoutMs()}`);
-      const after = await this.positionAfter(criteria, runner);
-      const [sql, parameters] = this.listQuery(criteria, { after });
-      await runner.query(
-        `DECLARE ${PostgresDataRepository.CURSOR} NO SCROLL CURSOR FOR ${this.dialect(sql)}`,
-        parameters,
-      );
-    } catch (error) {
-      await close();
-      throw error;
-    }
-    return { read: (rows) => this.guarded(async () => (await this.fetch(runner, rows)).map(toSummary)), close };
-  }
-
-  private idleTransactionTimeoutMs(): number {
-    return this.streamedLists.stallTimeoutMs + PostgresDataRepository.IDLE_TRANSACTION_MARGIN_MS;
-  }
-
-  private fetch(runner: QueryRunner, rows: number): Promise<SummaryRow[]> {
-    return runner.query(`FETCH FORWARD ${rows} FROM ${PostgresDataRepository.CURSOR}`);
   }
 }

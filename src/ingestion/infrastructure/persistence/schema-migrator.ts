@@ -9,18 +9,12 @@ export interface MigrationStatus {
 }
 
 /**
- * Runs the schema migrations under a lock, so that instances starting together do not
- * race: the first one migrates, the others wait for it and then find nothing to do.
- * - PostgreSQL: a session advisory lock on the connection that runs the migrations (each
- *   in its own transaction), with no statement timeout for that session (a migration on a
- *   large table may take long; the pool's timeout is restored before the connection goes back).
- * - SQLite: one `BEGIN IMMEDIATE` transaction around all of them: another process waits
- *   for the write lock (busy timeout), then sees them applied.
+ * Under a lock, so instances starting together do not race: PostgreSQL, a session advisory lock with no statement
+ * timeout (a migration on a large table may take long); SQLite, one `BEGIN IMMEDIATE` around all of them.
  */
 export class SchemaMigrator {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Applies every pending migration; answers their names. */
   async migrate(): Promise<string[]> {
     return this.withLock(async (executor) => {
       const applied = await executor.executePendingMigrations();
@@ -28,7 +22,6 @@ export class SchemaMigrator {
     });
   }
 
-  /** Undoes the last applied migration; answers its name, or undefined when none is applied. */
   async revertLast(): Promise<string | undefined> {
     return this.withLock(async (executor) => {
       const executed = await executor.getExecutedMigrations();

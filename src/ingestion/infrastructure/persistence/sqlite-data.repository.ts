@@ -2,131 +2,98 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import { DataListCriteria } from '../../domain/data-list.criteria';
 import { ClaimOutcome, IdempotencyClaim } from '../../domain/idempotency.claim';
 import { IngestedData } from '../../domain/ingested-data.aggregate';
 import { Timestamp } from '../../domain/timestamp.value-object';
 import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { IngestedDataMapper } from './ingested-data.mapper';
-import {
-  CLAIM_KEY_SQL,
-  claimParameters,
-  outcomeAgainst,
-  STORED_CLAIM_SQL,
-  StoredClaimRow,
-  SummaryRow,
-  StreamedListLimits,
-  toSummary,
-  TypeOrmDataRepository,
-} from './typeorm-data.repository';
-import type { ChunkReader } from './streamed-chunks';
+import { DataRepository } from '../../domain/data.repository';
+import { claimParameters, outcomeAgainst, StoredClaimRow } from './claim-rows';
+
+const SAVED: ClaimOutcome = { kind: 'saved' };
+
+const INSERT_ONE_SQL = 'INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)';
+
+/** Inserts or takes over an expired claim; a live claim on (scope, key) is left as it is (no change). */
+const CLAIM_KEY_SQL = `INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "status", "response", "created_at", "expires_at")
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT ("scope", "key") DO UPDATE SET
+    "fingerprint" = excluded."fingerprint", "status" = excluded."status", "response" = excluded."response",
+    "created_at" = excluded."created_at", "expires_at" = excluded."expires_at"
+  WHERE "idempotency_keys"."expires_at" <= excluded."created_at"`;
+
+const STORED_CLAIM_SQL =
+  'SELECT "fingerprint", "status", "response" FROM "idempotency_keys" WHERE "scope" = ? AND "key" = ?';
+
+const PURGE_CLAIMS_SQL = `DELETE FROM "idempotency_keys" WHERE rowid IN
+  (SELECT rowid FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ?)`;
 
 /**
- * SQLite (better-sqlite3): one connection per process, so one writer.
- *
- * Lists walk `seq`, SQLite's rowid: it follows commit order, and ids are generated and
- * inserted in one synchronous step on the one connection, so `seq` order is id order and
- * the walk needs no second index. A streamed list stops at the `MAX(seq)` taken when it
- * starts: a consistent snapshot without holding a read transaction on the shared connection.
- *
- * Transactions (`saveAll`) run on the native connection under TypeORM, synchronously: all
- * the connection's users share it, and a transaction spanning awaits would let other
- * requests' statements run inside it. A synchronous transaction cannot be interleaved, and
- * `BEGIN IMMEDIATE` makes another process wait for the write lock instead of racing.
+ * Writes run in a synchronous transaction on the one shared native connection: a transaction spanning awaits would let
+ * other requests' statements run inside it. `BEGIN IMMEDIATE` makes another process wait for the write lock.
  */
 @Injectable()
-export class SqliteDataRepository extends TypeOrmDataRepository {
+export class SqliteDataRepository extends DataRepository {
   /** Rows per multi-row INSERT: 4 parameters each, far below SQLite's 32,766. */
   static readonly ROWS_PER_INSERT = 1000;
   private static readonly MAX_CACHED_STATEMENTS = 64;
 
-  protected readonly positionColumn = '"seq"';
   private readonly statements = new Map<string, Statement>();
   private statementsConnection?: Database;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
-    streamedLists: StreamedListLimits,
-    writesMonitor: DatabaseWritesMonitor,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writesMonitor: DatabaseWritesMonitor,
   ) {
-    super(dataSource, streamedLists, writesMonitor);
+    super();
   }
 
-  protected dialect(sql: string): string {
-    return sql;
-  }
-
-  save(data: IngestedData): Promise<void> {
-    const row = IngestedDataMapper.toRow(data);
-    return this.guardedWrite(async () => {
-      await this.query('INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES (?, ?, ?, ?)', [
-        row.id,
-        row.partner_id,
-        row.timestamp,
-        row.payload,
-      ]);
-    });
-  }
-
-  saveAll(records: IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
+  save(records: readonly IngestedData[], claim?: IdempotencyClaim): Promise<ClaimOutcome> {
     const rows = records.map((record) => IngestedDataMapper.toRow(record));
-    return this.guardedWrite(async () => {
-      const transaction = this.sqlite().transaction((): ClaimOutcome => {
-        if (claim && this.prepared(CLAIM_KEY_SQL).run(...claimParameters(claim)).changes === 0) {
-          const stored = this.prepared(STORED_CLAIM_SQL).get(claim.scope, claim.key.value) as StoredClaimRow;
+    return this.writesMonitor.guard(async () => {
+      const connection = await this.connection();
+      if (claim === undefined && rows.length === 1) {
+        const [row] = rows;
+        this.prepared(connection, INSERT_ONE_SQL).run(row.id, row.partner_id, row.timestamp, row.payload);
+        return SAVED;
+      }
+      const transaction = connection.transaction((): ClaimOutcome => {
+        if (claim && this.prepared(connection, CLAIM_KEY_SQL).run(...claimParameters(claim)).changes === 0) {
+          const stored = this.prepared(connection, STORED_CLAIM_SQL).get(
+            claim.scope,
+            claim.key.value,
+          ) as StoredClaimRow;
           return outcomeAgainst(stored, claim);
         }
         for (let start = 0; start < rows.length; start += SqliteDataRepository.ROWS_PER_INSERT) {
           const slice = rows.slice(start, start + SqliteDataRepository.ROWS_PER_INSERT);
-          this.insertStatement(slice.length).run(
+          this.insertStatement(connection, slice.length).run(
             slice.flatMap((row) => [row.id, row.partner_id, row.timestamp, row.payload]),
           );
         }
-        return { kind: 'saved' };
+        return SAVED;
       });
       return transaction.immediate();
     });
   }
 
   purgeExpiredClaims(now: Timestamp, limit: number): Promise<number> {
-    return this.guardedWrite(async () => {
-      const result = this.prepared(
-        `DELETE FROM "idempotency_keys" WHERE rowid IN
-           (SELECT rowid FROM "idempotency_keys" WHERE "expires_at" <= ? LIMIT ?)`,
-      ).run(now.value, limit);
-      return result.changes;
+    return this.writesMonitor.guard(async () => {
+      const connection = await this.connection();
+      return this.prepared(connection, PURGE_CLAIMS_SQL).run(now.value, limit).changes;
     });
   }
 
-  protected async openChunkReader(criteria: DataListCriteria): Promise<ChunkReader> {
-    let afterSeq = ((await this.positionAfter(criteria)) as number | undefined) ?? 0;
-    // The list is what was committed when it started: rows added while it streams wait for the next read.
-    const [{ last }] = await this.query<{ last: number | null }>('SELECT MAX("seq") AS "last" FROM "ingested_data"');
-    const lastSeq = last ?? 0;
-    return {
-      read: (limit) =>
-        this.guarded(async () => {
-          if (afterSeq >= lastSeq) return [];
-          const [sql, parameters] = this.listQuery(criteria, { after: afterSeq, upTo: lastSeq, limit });
-          const rows = await this.query<SummaryRow>(sql, parameters);
-          if (rows.length > 0) afterSeq = rows[rows.length - 1].position as number;
-          return rows.map(toSummary);
-        }),
-      close: async () => undefined,
-    };
-  }
-
-  private insertStatement(rowCount: number): Statement {
+  private insertStatement(connection: Database, rowCount: number): Statement {
     const values = Array.from({ length: rowCount }, () => '(?, ?, ?, ?)').join(', ');
-    return this.prepared(`INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES ${values}`);
+    return this.prepared(
+      connection,
+      `INSERT INTO "ingested_data" ("id", "partner_id", "timestamp", "payload") VALUES ${values}`,
+    );
   }
 
-  /**
-   * A statement of the native connection, prepared once per connection (a reconnect starts
-   * afresh). Batches of many sizes each have their own INSERT, so the cache is bounded.
-   */
-  private prepared(sql: string): Statement {
-    const connection = this.sqlite();
+  /** Prepared once per connection; batches of many sizes each have their own INSERT, so the cache is bounded. */
+  private prepared(connection: Database, sql: string): Statement {
     if (
       connection !== this.statementsConnection ||
       this.statements.size >= SqliteDataRepository.MAX_CACHED_STATEMENTS
@@ -142,8 +109,14 @@ export class SqliteDataRepository extends TypeOrmDataRepository {
     return statement;
   }
 
-  /** The better-sqlite3 connection TypeORM opened (its only one). */
-  private sqlite(): Database {
-    return (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+  /** TypeORM's one better-sqlite3 connection, as its query runner hands it out. */
+  private async connection(): Promise<Database> {
+    if (this.statementsConnection?.open) return this.statementsConnection;
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return (await runner.connect()) as Database;
+    } finally {
+      await runner.release();
+    }
   }
 }

@@ -2,10 +2,7 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsArray, IsDefined } from 'class-validator';
 import { IngestDataDto } from './ingest-data.dto';
 
-/**
- * Request shape of `POST /ingest/batch`. Each record's own shape is checked by
- * `batchRecordsFrom`, and its values by the factory, like those of `POST /ingest`.
- */
+/** Request shape of `POST /ingest/batch`. Each record's shape and values are checked by the factory. */
 @ApiSchema({ name: 'IngestBatch', description: 'Records to ingest all together, or not at all.' })
 export class IngestDataBatchDto {
   @ApiProperty({

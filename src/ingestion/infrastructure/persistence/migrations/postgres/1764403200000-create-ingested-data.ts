@@ -3,13 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateIngestedData1764403200000 implements MigrationInterface {
   name = 'CreateIngestedData1764403200000';
 
-  /**
-   * `id` (UUIDv7) is the key and the list order: ids sort in ingestion order within an
-   * instance, and several instances write to one database, so there is no shared sequence
-   * to keep. `payload` is `json`, not `jsonb`: `json` keeps the text as written (key order,
-   * `1e300`, `\u0000` escapes, repeated keys) and still checks that it is JSON; `jsonb`
-   * would reorder keys and refuse `\u0000`.
-   */
+  // `id` is a UUIDv7: it sorts in ingestion order with no sequence shared between instances. `payload` is `json`,
+  // not `jsonb`: `json` keeps the text as written (key order, `1e300`), `jsonb` reorders keys and refuses `\u0000`.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "ingested_data" (

@@ -3,11 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateIdempotencyKeys1764489600000 implements MigrationInterface {
   name = 'CreateIdempotencyKeys1764489600000';
 
-  /**
-   * One row per (scope, key): the primary key is what makes concurrent requests with one
-   * key, on one instance or several, produce one set of records. `response` is the exact
-   * JSON text of the first answer.
-   */
+  /** The (scope, key) primary key is what makes concurrent requests with one key produce one set of records. */
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "idempotency_keys" (

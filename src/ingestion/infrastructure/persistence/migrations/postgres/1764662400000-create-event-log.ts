@@ -3,13 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateEventLog1764662400000 implements MigrationInterface {
   name = 'CreateEventLog1764662400000';
 
-  /**
-   * The event log is the records' `position`. A writer takes positions from `event_log_head` in the
-   * statement that inserts its records: the row lock is held until the commit, so positions follow
-   * commit order and become visible in that order (gapless for readers, across instances). Records
-   * stored before get positions in id order. `event_log_relays` keeps each sink's delivery cursor and
-   * the lease that lets one instance at a time relay.
-   */
+  // Positions come from `event_log_head` in the inserting statement, whose row lock lasts until the commit: they
+  // follow commit order, gapless for readers across instances. Records stored before get positions in id order.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`LOCK TABLE "ingested_data" IN SHARE ROW EXCLUSIVE MODE`);
     await queryRunner.query(`ALTER TABLE "ingested_data" ADD COLUMN "position" bigint`);

@@ -3,11 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CreateIngestedData1764403200000 implements MigrationInterface {
   name = 'CreateIngestedData1764403200000';
 
-  /**
-   * `seq` is SQLite's rowid: max + 1 on insert, so it follows commit order (records are never
-   * deleted, so no value is reused; AUTOINCREMENT would cost an extra write per insert).
-   * No index on `timestamp`: lists walk `seq`, and since/until filter along that walk.
-   */
+  // `seq` is the rowid, max + 1 on insert: commit order, never reused as no record is deleted (AUTOINCREMENT would cost
+  // a write per insert). No index on `timestamp`: lists walk `seq`, and since/until filter along that walk.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "ingested_data" (

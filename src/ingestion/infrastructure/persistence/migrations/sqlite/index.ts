@@ -4,7 +4,6 @@ import { CreateStorageProbe1764576000000 } from './1764576000000-create-storage-
 import { CreateEventLog1764662400000 } from './1764662400000-create-event-log';
 import { NotifyEventLog1764921600000 } from './1764921600000-notify-event-log';
 
-/** The SQLite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
   CreateIngestedData1764403200000,
   CreateIdempotencyKeys1764489600000,
