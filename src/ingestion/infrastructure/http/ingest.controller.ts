@@ -39,6 +39,7 @@ import { RequestValidationPipe } from '../../../http/request-validation.pipe';
 @Controller('ingest')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 export class IngestController {
+  private readonly maxBatchRecords: number;
   private readonly exportStallTimeoutMs: number;
 
   constructor(
@@ -46,6 +47,7 @@ export class IngestController {
     private readonly queryBus: QueryBus,
     config: ConfigService<Environment, true>,
   ) {
+    this.maxBatchRecords = config.get('MAX_BATCH_RECORDS', { infer: true });
     this.exportStallTimeoutMs = config.get('EXPORT_STALL_TIMEOUT_MS', { infer: true });
   }
 
@@ -75,13 +77,10 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchReceiptView> {
+    // A batch the factory refuses for its size is not scanned: refusing it costs the same whatever it holds.
+    const payloads = body.records.length <= this.maxBatchRecords ? batchPayloads(rawJsonBody(request)) : [];
     const result = await this.commandBus.execute(
-      new IngestDataBatchCommand(
-        principal,
-        body.records,
-        batchPayloads(rawJsonBody(request)),
-        header(request, 'idempotency-key'),
-      ),
+      new IngestDataBatchCommand(principal, body.records, payloads, header(request, 'idempotency-key')),
     );
     return answer(result, reply);
   }

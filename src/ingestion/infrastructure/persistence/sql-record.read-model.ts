@@ -1,5 +1,6 @@
-import type { Pool } from 'pg';
+import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, QueryRunner } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DataListFilter, RecordReadModel } from '../../application/ports/record.read-model';
 import type { DataListItem } from '../../application/views/data-list.view';
 import type { IngestedDataView } from '../../application/views/ingested-data.view';
@@ -26,8 +27,8 @@ interface ListRow {
   payload?: string;
 }
 
-const FIND_BY_ID_SQL =
-  'SELECT "id", "partner_id" AS "partnerId", "timestamp", "payload" AS "payloadJson" FROM "ingested_data" WHERE "id" = ?';
+const findByIdSql = (placeholder: string) =>
+  `SELECT "id", "partner_id" AS "partnerId", "timestamp", "payload" AS "payloadJson" FROM "ingested_data" WHERE "id" = ${placeholder}`;
 
 /**
  * Lists follow the event log: SQLite's `seq` (its rowid: one connection generates and inserts ids in one synchronous
@@ -48,7 +49,7 @@ export class SqlRecordReadModel extends RecordReadModel {
   private readonly postgres: boolean;
   private readonly positionColumn: '"seq"' | '"position"';
   private readonly exportSlots: ExportSlots;
-  private readonly numbered = new Map<string, string>();
+  private findByIdStatement?: Statement;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,8 +64,8 @@ export class SqlRecordReadModel extends RecordReadModel {
   findById(id: DataId): Promise<IngestedDataView | null> {
     return this.guarded(async () => {
       const rows = this.postgres
-        ? await this.preparedOnPool<IngestedDataView>('ingestion_find_by_id', FIND_BY_ID_SQL, [id.value])
-        : await this.query<IngestedDataView>(FIND_BY_ID_SQL, [id.value]);
+        ? await this.preparedOnPool<IngestedDataView>('ingestion_find_by_id', findByIdSql('$1'), [id.value])
+        : await this.findByIdOnSqlite(id.value);
       return rows.length === 0 ? null : rows[0];
     });
   }
@@ -123,7 +124,7 @@ export class SqlRecordReadModel extends RecordReadModel {
       await runner.query(`SET LOCAL idle_in_transaction_session_timeout = ${this.idleTransactionTimeoutMs()}`);
       const after = await this.positionAfter(filter, runner);
       const [sql, parameters] = this.listQuery(filter, { after });
-      await runner.query(`DECLARE ${SqlRecordReadModel.CURSOR} NO SCROLL CURSOR FOR ${this.dialect(sql)}`, parameters);
+      await runner.query(`DECLARE ${SqlRecordReadModel.CURSOR} NO SCROLL CURSOR FOR ${sql}`, parameters);
     } catch (error) {
       await close();
       throw error;
@@ -144,9 +145,9 @@ export class SqlRecordReadModel extends RecordReadModel {
 
   private async positionAfter(filter: DataListFilter, runner?: QueryRunner): Promise<ListPosition | undefined> {
     if (filter.after === undefined) return undefined;
-    const sql = `SELECT ${this.positionColumn} AS "position" FROM "ingested_data" WHERE "id" = ?`;
+    const sql = `SELECT ${this.positionColumn} AS "position" FROM "ingested_data" WHERE "id" = ${this.placeholder(1)}`;
     const rows: Array<{ position: ListPosition }> = runner
-      ? await runner.query(this.dialect(sql), [filter.after])
+      ? await runner.query(sql, [filter.after])
       : await this.query(sql, [filter.after]);
     if (rows.length === 0) throw new UnknownCursorError(filter.after);
     return rows[0].position;
@@ -160,46 +161,48 @@ export class SqlRecordReadModel extends RecordReadModel {
     if (filter.includePayload) columns.push('"payload"');
     const conditions: string[] = [];
     const parameters: unknown[] = [];
-    const where = (condition: string, value: unknown) => {
-      conditions.push(condition);
-      parameters.push(value);
-    };
-    if (bounds.after !== undefined) where(`${this.positionColumn} > ?`, bounds.after);
-    if (bounds.upTo !== undefined) where(`${this.positionColumn} <= ?`, bounds.upTo);
-    if (filter.partnerId !== undefined) where('"partner_id" = ?', filter.partnerId);
-    if (filter.since !== undefined) where('"timestamp" >= ?', filter.since);
-    if (filter.until !== undefined) where('"timestamp" < ?', filter.until);
+    const bind = (value: unknown) => this.placeholder(parameters.push(value));
+    if (bounds.after !== undefined) conditions.push(`${this.positionColumn} > ${bind(bounds.after)}`);
+    if (bounds.upTo !== undefined) conditions.push(`${this.positionColumn} <= ${bind(bounds.upTo)}`);
+    if (filter.partnerId !== undefined) conditions.push(`"partner_id" = ${bind(filter.partnerId)}`);
+    if (filter.since !== undefined) conditions.push(`"timestamp" >= ${bind(filter.since)}`);
+    if (filter.until !== undefined) conditions.push(`"timestamp" < ${bind(filter.until)}`);
     let sql = `SELECT ${columns.join(', ')} FROM "ingested_data"`;
     if (conditions.length > 0) sql += ` WHERE ${conditions.join(' AND ')}`;
     sql += ` ORDER BY ${this.positionColumn}`;
-    if (bounds.limit !== undefined) {
-      sql += ' LIMIT ?';
-      parameters.push(bounds.limit);
-    }
+    if (bounds.limit !== undefined) sql += ` LIMIT ${bind(bounds.limit)}`;
     return [sql, parameters];
   }
 
   private query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    return this.dataSource.query<T[]>(this.dialect(sql), parameters);
+    return this.dataSource.query<T[]>(sql, parameters);
+  }
+
+  /** Prepared once on TypeORM's one SQLite connection, as its query runner hands it out: TypeORM's query() costs more than this query. */
+  private async findByIdOnSqlite(id: string): Promise<IngestedDataView[]> {
+    let statement = this.findByIdStatement;
+    if (!statement?.database.open) {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        const connection = (await runner.connect()) as Database;
+        statement = this.findByIdStatement = connection.prepare(findByIdSql('?'));
+      } finally {
+        await runner.release();
+      }
+    }
+    return statement.all(id) as IngestedDataView[];
   }
 
   /** A named prepared statement on the pool: TypeORM's QueryRunner per query costs more than this query. */
-  private async preparedOnPool<T>(name: string, sql: string, values: unknown[]): Promise<T[]> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query({ name, text: this.dialect(sql), values });
+  private async preparedOnPool<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const { driver } = this.dataSource;
+    if (!(driver instanceof PostgresDriver)) throw new Error('preparedOnPool needs PostgreSQL');
+    const { rows } = await driver.master.query({ name, text, values });
     return rows as T[];
   }
 
-  /** `?` → `$1`, `$2`… on PostgreSQL (this SQL has no `?` inside literals); cached per statement text. */
-  private dialect(sql: string): string {
-    if (!this.postgres) return sql;
-    let converted = this.numbered.get(sql);
-    if (converted === undefined) {
-      let index = 0;
-      converted = sql.replace(/\?/g, () => `$${++index}`);
-      if (this.numbered.size < 256) this.numbered.set(sql, converted);
-    }
-    return converted;
+  private placeholder(position: number): string {
+    return this.postgres ? `$${position}` : '?';
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
