@@ -24,7 +24,7 @@ const FRAMEWORK_IMPORTS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/', '.bench/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/', '.bench/', 'reports/', '.stryker-tmp/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { InMemoryApiKeyRepository } from '../../../test/fakes/in-memory-api-key.repository';
 import { UnauthenticatedError } from '../domain/access.errors';
 import { ApiKey } from '../domain/api-key.entity';
@@ -110,6 +111,32 @@ describe('ApiKeyAuthenticator', () => {
     expect((await authenticator.authenticate(`Bearer ${secret}`)).partnerId).toBe('acme');
   });
 
+  it('keeps at most 10 000 cached lookups: the next one starts the cache afresh', async () => {
+    const secret = await issue('acme');
+    await authenticator.authenticate(`Bearer ${secret}`);
+    const unknown = (n: number) => `Bearer ik_${n.toString().padStart(43, 'A')}`;
+    for (let n = 0; n < 9_999; n++) await refusal(unknown(n));
+    await authenticator.authenticate(`Bearer ${secret}`);
+    expect(keys.secretLookups).toBe(10_000);
+
+    await refusal(unknown(10_000));
+    await authenticator.authenticate(`Bearer ${secret}`);
+
+    expect(keys.secretLookups).toBe(10_002);
+  });
+
+  it('answers the request when recording its use fails, and logs a warning that names the key', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(keys, 'recordUse').mockRejectedValue(new Error('database is locked'));
+    const secret = await issue('acme');
+    const [key] = await keys.list();
+
+    expect((await authenticator.authenticate(`Bearer ${secret}`)).keyId).toBe(key.id);
+    await new Promise(setImmediate);
+
+    expect(warn).toHaveBeenCalledWith(`could not record the use of API key ${key.id}: Error: database is locked`);
+  });
+
   it('records a key’s use at most once a minute', async () => {
     const secret = await issue('acme');
     for (let n = 0; n < 5; n++) await authenticator.authenticate(`Bearer ${secret}`);
@@ -168,6 +195,16 @@ describe('ApiKeyAuthenticator', () => {
       now += KEY_CACHE_TTL_MS;
       expect(await authenticator.isStillValid(principal)).toBe(false);
       expect(await authenticator.isStillValid(Principal.open())).toBe(true);
+    });
+
+    it('does not cache a failed lookup by id', async () => {
+      const key = await issueKey();
+      const failure = new Error('database down');
+      jest.spyOn(keys, 'findById').mockRejectedValueOnce(failure);
+
+      await expect(authenticator.isStillValid(Principal.of(key))).rejects.toBe(failure);
+      await new Promise(setImmediate);
+      expect(await authenticator.isStillValid(Principal.of(key))).toBe(true);
     });
   });
 });

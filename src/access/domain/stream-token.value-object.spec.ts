@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { ApiKey } from './api-key.entity';
 import { StreamToken } from './stream-token.value-object';
 
@@ -27,6 +28,23 @@ describe('StreamToken', () => {
     expect(StreamToken.parse(later)?.isSignedBy(key)).toBe(false);
   });
 
+  it('is an HMAC-SHA256 keyed with the stored hash, so that every instance, of any version, checks it alike', () => {
+    const key = ApiKey.restore({
+      id: '019ad3a1-7c2e-7b3d-8f4a-1e2d3c4b5a69',
+      scope: { admin: false, partnerId: 'acme' },
+      name: null,
+      secretHash: '00'.repeat(31) + '01',
+      createdAt: NOW.toISOString(),
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    const signature = createHmac('sha256', Buffer.from(key.secretHash, 'hex'))
+      .update(`stream-token\n${key.id}\n${IN_A_MINUTE.getTime()}`)
+      .digest('base64url');
+
+    expect(StreamToken.issue(key, IN_A_MINUTE).value).toBe(`st_${key.id}.${IN_A_MINUTE.getTime()}.${signature}`);
+  });
+
   it('expires at its expiry', () => {
     const token = StreamToken.issue(issueKey(), IN_A_MINUTE);
 
@@ -40,6 +58,8 @@ describe('StreamToken', () => {
     expect(StreamToken.parse(`ik_${'a'.repeat(43)}`)).toBeNull();
     expect(StreamToken.parse(token.slice(0, -1))).toBeNull();
     expect(StreamToken.parse(`${token}x`)).toBeNull();
+    expect(StreamToken.parse(`x${token}`)).toBeNull();
+    expect(StreamToken.looksLikeOne(`ik_${'a'.repeat(43)}`)).toBe(false);
     expect(StreamToken.looksLikeOne(token.slice(0, -1))).toBe(true);
   });
 });

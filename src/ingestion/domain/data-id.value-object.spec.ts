@@ -95,6 +95,14 @@ describe('DataId', () => {
       expect(DataId.isValid(value)).toBe(false);
     });
 
+    it('quotes at most 64 characters of what it refuses, under the field it is given', () => {
+      expect(() => DataId.create('nope')).toThrow(new InvalidDataIdError("id 'nope' is not a UUID version 7."));
+      expect(() => DataId.create(`${'x'.repeat(64)}tail`, 'after')).toThrow(
+        new InvalidDataIdError(`after '${'x'.repeat(64)}' is not a UUID version 7.`),
+      );
+      expect(() => DataId.create('nope', 'after')).toThrow(expect.objectContaining({ field: 'after' }));
+    });
+
     it('raises an error that names the id field and carries the domain code', () => {
       expect(() => DataId.create('nope')).toThrow(
         expect.objectContaining({ code: 'invalid-data-id', field: 'id', name: 'InvalidDataIdError' }),

@@ -61,7 +61,7 @@ describe('IdempotencyKey', () => {
       code: 'invalid-idempotency-key',
       field: 'Idempotency-Key',
     });
-    expect((thrown as Error).message).toMatch(/1-255 printable ASCII/);
+    expect((thrown as Error).message).toBe('Idempotency-Key must be 1-255 printable ASCII characters.');
   });
 
   it('equals another key with the same value only, case included', () => {

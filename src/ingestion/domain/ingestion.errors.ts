@@ -1,7 +1,4 @@
-/**
- * Domain errors carry a stable `code` that the HTTP layer maps to a status; they never
- * carry HTTP knowledge themselves. `field` names the offending input when the input is at fault.
- */
+/** A stable `code` that the HTTP layer maps to a status: no HTTP knowledge in the domain. */
 export abstract class IngestionError extends Error {
   abstract readonly code: string;
 
@@ -78,7 +75,6 @@ export class InvalidIdempotencyKeyError extends IngestionError {
   }
 }
 
-/** The key was already used, within its scope, for a different request. */
 export class IdempotencyKeyReusedError extends IngestionError {
   readonly code = 'idempotency-key-reused';
 
@@ -92,7 +88,6 @@ export interface BatchFieldError {
   message: string;
 }
 
-/** A batch with one or more invalid records, or with too few or too many: nothing of it is stored. */
 export class InvalidBatchError extends IngestionError {
   readonly code = 'invalid-batch';
 
@@ -101,11 +96,7 @@ export class InvalidBatchError extends IngestionError {
   }
 }
 
-/**
- * The records' storage could not be reached or did not answer in time (a connection
- * refused or lost, a lock or statement timeout). Nothing was changed; the same request may
- * be retried. Any `DataRepository` method may throw it.
- */
+/** Nothing was changed, so the request may be retried; any `DataRepository` method may throw it. */
 export class StorageUnavailableError extends IngestionError {
   readonly code = 'storage-unavailable';
 
@@ -114,10 +105,6 @@ export class StorageUnavailableError extends IngestionError {
   }
 }
 
-/**
- * The database has no room left for the write (a full disk). Nothing was changed; the same
- * request may be retried once space is freed.
- */
 export class StorageFullError extends IngestionError {
   readonly code = 'storage-full';
 
@@ -141,7 +128,6 @@ export class StreamUnavailableError extends IngestionError {
 
 const MAX_QUOTED_CHARACTERS = 100;
 
-/** What a client asked for, as an error message quotes it: at most 100 characters. */
 export function quoted(text: string): string {
   return text.length > MAX_QUOTED_CHARACTERS ? `${text.slice(0, MAX_QUOTED_CHARACTERS)}…` : text;
 }

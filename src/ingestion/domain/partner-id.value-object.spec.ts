@@ -48,6 +48,16 @@ describe('PartnerId', () => {
     expect(() => PartnerId.create(value)).toThrow(InvalidPartnerIdError);
   });
 
+  it('tells the client what a partner id must be (the problem detail)', () => {
+    expect(() => PartnerId.create(undefined)).toThrow(new InvalidPartnerIdError('partner_id is required.'));
+    expect(() => PartnerId.create(42)).toThrow(new InvalidPartnerIdError('partner_id must be a string.'));
+    expect(() => PartnerId.create('a/b')).toThrow(
+      new InvalidPartnerIdError(
+        'partner_id must be 1-64 characters of A-Z a-z 0-9 . _ ~ - and start with a letter or digit.',
+      ),
+    );
+  });
+
   it('names the partner_id field by default', () => {
     const namesPartnerId = expect.objectContaining({ code: 'invalid-partner-id', field: 'partner_id' });
 

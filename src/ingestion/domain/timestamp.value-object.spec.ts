@@ -42,6 +42,9 @@ describe('Timestamp', () => {
       ['lower-case t and z (RFC 3339 5.6 note)', '2026-11-29t10:31:05.123z', '2026-11-29T10:31:05.123Z'],
       ['29 February of a leap year', '2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
       ['the last second of a day', '2026-12-31T23:59:59.999Z', '2026-12-31T23:59:59.999Z'],
+      ['the largest positive offset hour', '2026-11-29T10:31:05+23:00', '2026-11-28T11:31:05.000Z'],
+      ['the largest offset', '2026-11-29T10:31:05-23:59', '2026-11-30T10:30:05.000Z'],
+      ['an offset minute of 59', '2026-11-29T10:31:05+01:59', '2026-11-29T08:32:05.000Z'],
     ])('accepts %s and normalises it to UTC', (_case, text, normalised) => {
       expect(Timestamp.parse(text).value).toBe(normalised);
     });
@@ -73,6 +76,9 @@ describe('Timestamp', () => {
       ['an offset without a colon', '2026-11-29T10:31:05+0200'],
       ['an empty fraction', '2026-11-29T10:31:05.Z'],
       ['a two-digit year', '26-11-29T10:31:05Z'],
+      ['a signed six-digit year (ECMAScript, not RFC 3339)', '+002026-11-29T10:31:05Z'],
+      ['a five-digit year', '12026-11-29T10:31:05Z'],
+      ['text after the zone', '2026-11-29T10:31:05Z0'],
       ['a trailing newline', '2026-11-29T10:31:05Z\n'],
       ['a leading space', ' 2026-11-29T10:31:05Z'],
       ['epoch milliseconds as text', '1764412265123'],
@@ -101,6 +107,18 @@ describe('Timestamp', () => {
         expect.objectContaining({ code: 'invalid-timestamp', field: 'until' }),
       );
     });
+  });
+
+  it('tells the client what it expects, and when a well-formed value is no real instant, says so', () => {
+    expect(() => Timestamp.parse('yesterday', 'since')).toThrow(
+      new InvalidTimestampError('since must be an RFC 3339 date-time such as 2026-11-29T10:31:05.123Z.', 'since'),
+    );
+    expect(() => Timestamp.parse('2026-02-30T00:00:00Z', 'until')).toThrow(
+      new InvalidTimestampError('until is not a valid date-time.', 'until'),
+    );
+    expect(() => Timestamp.fromDate(new Date(Number.NaN))).toThrow(
+      new InvalidTimestampError('The date is not valid or is outside the years 0000-9999.'),
+    );
   });
 
   it('is equal to another Timestamp for the same instant, however it was written', () => {

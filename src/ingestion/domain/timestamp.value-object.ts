@@ -1,15 +1,11 @@
 import { InvalidTimestampError } from './ingestion.errors';
 
-/**
- * RFC 3339 `date-time` (section 5.6): `T` separator, optional fraction, `Z` or a numeric
- * offset. Parsed values are normalised to UTC with milliseconds.
- */
+/** RFC 3339 `date-time` (section 5.6). */
 const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /** Fixed-width UTC form, so that text order is time order. */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** An instant, rendered as RFC 3339 UTC with milliseconds: `2026-11-29T10:31:05.123Z`. */
 export class Timestamp {
   private constructor(readonly value: string) {}
 
@@ -30,10 +26,7 @@ export class Timestamp {
     return Timestamp.fromDate(parseRfc3339(text, field).date);
   }
 
-  /**
-   * For a range bound over millisecond timestamps: a finer fraction rounds up, so that
-   * `ts >= bound` and `ts < bound` mean the same as against the exact instant.
-   */
+  /** A finer fraction rounds up, so `ts >= bound` and `ts < bound` mean the same as against the exact instant. */
   static parseRangeBound(text: unknown, field: string): Timestamp {
     const { date, finerThanMilliseconds } = parseRfc3339(text, field);
     return Timestamp.fromDate(finerThanMilliseconds ? new Date(date.getTime() + 1) : date);
