@@ -21,10 +21,6 @@ export class DataId {
     return new DataId(value.toLowerCase());
   }
 
-  static restore(value: string): DataId {
-    return new DataId(value);
-  }
-
   static isValid(value: unknown): value is string {
     return typeof value === 'string' && UUID_V7.test(value);
   }

@@ -22,11 +22,6 @@ export class PartnerId {
     return new PartnerId(value);
   }
 
-  /** From storage: the value was validated when the record was ingested. */
-  static restore(value: string): PartnerId {
-    return new PartnerId(value);
-  }
-
   equals(other: PartnerId): boolean {
     return this.value === other.value;
   }

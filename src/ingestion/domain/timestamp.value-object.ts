@@ -32,11 +32,6 @@ export class Timestamp {
     return Timestamp.fromDate(finerThanMilliseconds ? new Date(date.getTime() + 1) : date);
   }
 
-  /** From storage: the value was produced by this class when the record was ingested. */
-  static restore(value: string): Timestamp {
-    return new Timestamp(value);
-  }
-
   equals(other: Timestamp): boolean {
     return this.value === other.value;
   }
