@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { DataSource, QueryRunner } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DataListFilter, RecordReadModel } from '../../application/ports/record.read-model';
@@ -8,6 +8,7 @@ import { DataId } from '../../domain/data-id.value-object';
 import { UnknownCursorError } from '../../domain/ingestion.errors';
 import { translateDatabaseError } from './database-errors';
 import { ExportSlots } from './export-slots';
+import { sqliteConnectionOf } from './sqlite-connection';
 import { ChunkReader, ChunkSizes, StreamedChunks } from './streamed-chunks';
 
 /** A place in the event log, which is the list order: SQLite's `seq`, PostgreSQL's `position` (a bigint, as text). */
@@ -182,13 +183,8 @@ export class SqlRecordReadModel extends RecordReadModel {
   private async findByIdOnSqlite(id: string): Promise<IngestedDataView[]> {
     let statement = this.findByIdStatement;
     if (!statement?.database.open) {
-      const runner = this.dataSource.createQueryRunner();
-      try {
-        const connection = (await runner.connect()) as Database;
-        statement = this.findByIdStatement = connection.prepare(findByIdSql('?'));
-      } finally {
-        await runner.release();
-      }
+      const connection = await sqliteConnectionOf(this.dataSource);
+      statement = this.findByIdStatement = connection.prepare(findByIdSql('?'));
     }
     return statement.all(id) as IngestedDataView[];
   }

@@ -9,6 +9,7 @@ import { DatabaseWritesMonitor } from './database-writes.monitor';
 import { IngestedDataMapper } from './ingested-data.mapper';
 import { DataRepository } from '../../domain/data.repository';
 import { claimParameters, outcomeAgainst, StoredClaimRow } from './claim-rows';
+import { sqliteConnectionOf } from './sqlite-connection';
 
 const SAVED: ClaimOutcome = { kind: 'saved' };
 
@@ -112,11 +113,6 @@ export class SqliteDataRepository extends DataRepository {
   /** TypeORM's one better-sqlite3 connection, as its query runner hands it out. */
   private async connection(): Promise<Database> {
     if (this.statementsConnection?.open) return this.statementsConnection;
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return (await runner.connect()) as Database;
-    } finally {
-      await runner.release();
-    }
+    return sqliteConnectionOf(this.dataSource);
   }
 }
