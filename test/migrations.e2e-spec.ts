@@ -26,8 +26,10 @@ const MIGRATIONS = [
   'CreateEventLog1764662400000',
   'CreateApiKeys1764835200000',
   'NotifyEventLog1764921600000',
+  'CreateStreamTokens1765008000000',
 ];
-const TABLES = ['api_keys', 'event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe'];
+const TABLES = ['api_keys', 'event_log_relays', 'idempotency_keys', 'ingested_data', 'storage_probe', 'stream_tokens'];
+const NOTIFY_EVENT_LOG = 'NotifyEventLog1764921600000';
 const EVENT_LOG = 'CreateEventLog1764662400000';
 /** The newest migration, and everything before it. */
 const NEWEST = MIGRATIONS[MIGRATIONS.length - 1];
@@ -226,10 +228,15 @@ describe('schema migrations', () => {
       expect(await migrator.revertLast()).toBe(NEWEST);
       expect(await migrator.status()).toEqual({ executed: BEFORE_NEWEST, pending: [NEWEST] });
       expect(await recordedMigrations(database)).toEqual(BEFORE_NEWEST);
-      expect(await tableNames(database)).toEqual(expect.arrayContaining(TABLES));
+      expect(await tableNames(database)).not.toContain('stream_tokens');
+      expect(await tableNames(database)).toEqual(
+        expect.arrayContaining(TABLES.filter((table) => table !== 'stream_tokens')),
+      );
+      expect(await notifiesEventLog(database)).toBe(database.kind === 'postgres');
+      expect(await migrator.revertLast()).toBe(NOTIFY_EVENT_LOG);
       expect(await notifiesEventLog(database)).toBe(false);
 
-      expect(await migrator.migrate()).toEqual([NEWEST]);
+      expect(await migrator.migrate()).toEqual([NOTIFY_EVENT_LOG, NEWEST]);
       expect(await notifiesEventLog(database)).toBe(database.kind === 'postgres');
       expect(await migrator.status()).toEqual({ executed: MIGRATIONS, pending: [] });
       expect(await recordedMigrations(database)).toEqual(MIGRATIONS);
@@ -440,11 +447,9 @@ describe('schema migrations', () => {
         expect(await migrator.revertLast()).toBe(NEWEST);
         expect(await session()).toEqual(before);
 
-        // After a failed migration too: the reverted one's function is there already.
-        await database.execute(
-          `CREATE FUNCTION "notify_event_log"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
-        );
-        await expect(migrator.migrate()).rejects.toThrow(/notify_event_log/);
+        // After a failed migration too: the reverted one's table is there already.
+        await database.execute(`CREATE TABLE "stream_tokens" ("token_hash" char(64))`);
+        await expect(migrator.migrate()).rejects.toThrow(/stream_tokens/);
         expect(await session()).toEqual(before);
         expect(await advisoryLocks()).toBe(0);
       });

@@ -1,5 +1,7 @@
+import { createHash, createHmac } from 'node:crypto';
 import { CommandBus } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { CreateApiKeyCommand } from '../src/access/application/commands/create-api-key.command';
 import { RevokeApiKeyCommand } from '../src/access/application/commands/revoke-api-key.command';
@@ -557,6 +559,35 @@ describe(`GET /ingest/stream with access control (${TEST_DATABASE_KIND})`, () =>
         await open(`/ingest/stream?access_token=${encodeURIComponent(accessToken)}&partner_id=sse-acme`),
       );
     }
+  });
+
+  it("stores only a token's SHA-256, and nothing in the database opens a stream (a stolen backup)", async () => {
+    const { token } = await tokenOf(admin);
+    const database = context.app.get(DataSource);
+    const placeholder = TEST_DATABASE_KIND === 'postgres' ? '$1' : '?';
+    const rows = await database.query<Array<{ token_hash: string; api_key_id: string }>>(
+      `SELECT "token_hash", "api_key_id" FROM "stream_tokens" WHERE "api_key_id" = ${placeholder}`,
+      [admin.id],
+    );
+    expect(rows).toContainEqual({ token_hash: createHash('sha256').update(token).digest('hex'), api_key_id: admin.id });
+    expect(JSON.stringify(rows)).not.toContain(token.slice(3));
+    const [{ secret_hash: secretHash }] = await database.query<Array<{ secret_hash: string }>>(
+      `SELECT "secret_hash" FROM "api_keys" WHERE "id" = ${placeholder}`,
+      [admin.id],
+    );
+    const expiresAt = Date.now() + 60_000;
+    const signedWithStoredHash = createHmac('sha256', Buffer.from(secretHash, 'hex'))
+      .update(`stream-token\n${admin.id}\n${expiresAt}`)
+      .digest('base64url');
+
+    for (const forged of [
+      `st_${admin.id}.${expiresAt}.${signedWithStoredHash}`,
+      `st_${signedWithStoredHash}`,
+      ...rows.map((row) => `st_${Buffer.from(row.token_hash, 'hex').toString('base64url')}`),
+    ]) {
+      await expectUnauthenticated(await open(`/ingest/stream?access_token=${encodeURIComponent(forged)}`));
+    }
+    expect((await open(`/ingest/stream?access_token=${encodeURIComponent(token)}`)).status).toBe(200);
   });
 
   it('accepts a token until it expires (60 s), and refuses it after', async () => {

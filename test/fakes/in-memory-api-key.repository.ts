@@ -1,9 +1,11 @@
 import { ApiKey } from '../../src/access/domain/api-key.entity';
 import { ApiKeyRepository } from '../../src/access/domain/api-key.repository';
+import type { StreamTokenGrant } from '../../src/access/domain/stream-token.value-object';
 
 /** Keys in memory, counting the lookups the authenticator makes. */
 export class InMemoryApiKeyRepository extends ApiKeyRepository {
   private readonly keys = new Map<string, ApiKey>();
+  readonly streamTokens = new Map<string, StreamTokenGrant>();
   secretLookups = 0;
   idLookups = 0;
   existenceChecks = 0;
@@ -50,5 +52,14 @@ export class InMemoryApiKeyRepository extends ApiKeyRepository {
 
   async recordUse(id: string): Promise<void> {
     this.uses.push(id);
+  }
+
+  async addStreamToken(grant: StreamTokenGrant, now: Date): Promise<void> {
+    for (const [digest, stored] of this.streamTokens) if (stored.expiresAt < now) this.streamTokens.delete(digest);
+    this.streamTokens.set(grant.digest, grant);
+  }
+
+  async findStreamToken(digest: string): Promise<StreamTokenGrant | null> {
+    return this.streamTokens.get(digest) ?? null;
   }
 }

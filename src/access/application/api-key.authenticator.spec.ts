@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { InMemoryApiKeyRepository } from '../../../test/fakes/in-memory-api-key.repository';
 import { UnauthenticatedError } from '../domain/access.errors';
@@ -160,28 +161,47 @@ describe('ApiKeyAuthenticator', () => {
         (error: UnauthenticatedError) => error.reason,
       );
 
-    it("accepts a token signed for a live key until it expires, with that key's scope", async () => {
+    async function issueToken(key: ApiKey, expiresAt = new Date(now + 60_000)): Promise<string> {
+      const token = StreamToken.generate();
+      await keys.addStreamToken(token.grant(key.id, expiresAt), new Date(now));
+      return token.value;
+    }
+
+    it("accepts a stored token of a live key until it expires, with that key's scope", async () => {
       const key = await issueKey();
-      const token = StreamToken.issue(key, new Date(now + 60_000)).value;
+      const token = await issueToken(key);
 
       expect(await authenticator.authenticateStreamToken(token)).toEqual(Principal.of(key));
-      now += 60_000;
+      now += 59_999;
+      expect(await authenticator.authenticateStreamToken(token)).toEqual(Principal.of(key));
+      now += 1;
       expect(await tokenRefusal(token)).toBe('invalid_token');
     });
 
-    it("refuses a token once its key is revoked, another key's signature, and an API key in its place", async () => {
+    it('refuses a token once its key is revoked, a token never stored, and an API key in its place', async () => {
       const key = await issueKey();
-      const token = StreamToken.issue(key, new Date(now + 60_000)).value;
-      const forged = StreamToken.issue(await issueKey(), new Date(now + 60_000)).value.replace(
-        /^st_[^.]+/,
-        `st_${key.id}`,
-      );
+      const token = await issueToken(key);
 
-      expect(await tokenRefusal(forged)).toBe('invalid_token');
+      expect(await tokenRefusal(StreamToken.generate().value)).toBe('invalid_token');
+      expect(await tokenRefusal(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBe('invalid_token');
+      expect(await tokenRefusal(`st_${key.id}`)).toBe('invalid_token');
       expect(await tokenRefusal(await issue('acme'))).toBe('malformed_key');
       await keys.revoke(key.id, new Date(now));
       now += KEY_CACHE_TTL_MS;
       expect(await tokenRefusal(token)).toBe('invalid_token');
+    });
+
+    it("refuses a token built from the key's stored hash (what a stolen backup holds)", async () => {
+      const key = await issueKey();
+      await issueToken(key);
+      const expiresAt = now + 60_000;
+      const signature = createHmac('sha256', Buffer.from(key.secretHash, 'hex'))
+        .update(`stream-token\n${key.id}\n${expiresAt}`)
+        .digest('base64url');
+
+      expect(await tokenRefusal(`st_${key.id}.${expiresAt}.${signature}`)).toBe('invalid_token');
+      expect(await tokenRefusal(`st_${signature}`)).toBe('invalid_token');
+      expect(await tokenRefusal(`st_${key.secretHash.slice(0, 43)}`)).toBe('invalid_token');
     });
 
     it('tells a stream its key was revoked within the cache time, with one lookup per key for all its streams', async () => {

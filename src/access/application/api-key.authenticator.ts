@@ -62,10 +62,10 @@ export class ApiKeyAuthenticator {
     const token = StreamToken.parse(text);
     if (token === null)
       throw new UnauthenticatedError(StreamToken.looksLikeOne(text) ? 'invalid_token' : 'malformed_key');
-    const key = await this.keyById(token.keyId);
-    if (key === null || !token.isSignedBy(key) || token.hasExpired(new Date(Date.now())) || key.isRevoked) {
-      throw new UnauthenticatedError('invalid_token');
-    }
+    const grant = await this.keys.findStreamToken(token.digest());
+    if (grant === null || Date.now() >= grant.expiresAt.getTime()) throw new UnauthenticatedError('invalid_token');
+    const key = await this.keyById(grant.keyId);
+    if (key === null || key.isRevoked) throw new UnauthenticatedError('invalid_token');
     this.recordUse(key.id);
     return Principal.of(key);
   }

@@ -1,4 +1,5 @@
 import type { ApiKey } from './api-key.entity';
+import type { StreamTokenGrant } from './stream-token.value-object';
 
 /** Port to the keys' storage. */
 export abstract class ApiKeyRepository {
@@ -18,4 +19,9 @@ export abstract class ApiKeyRepository {
   abstract anyCreated(): Promise<boolean>;
 
   abstract recordUse(id: string, at: Date): Promise<void>;
+
+  /** Stores a stream token's grant, and drops the grants expired before `now`. */
+  abstract addStreamToken(grant: StreamTokenGrant, now: Date): Promise<void>;
+
+  abstract findStreamToken(digest: string): Promise<StreamTokenGrant | null>;
 }

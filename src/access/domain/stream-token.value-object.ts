@@ -1,51 +1,40 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ApiKey } from './api-key.entity';
+import { hash, randomBytes } from 'node:crypto';
 
 const PREFIX = 'st_';
-const TOKEN = /^st_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN = /^st_[A-Za-z0-9_-]{43}$/;
+
+/** What a stream token stands for, as stored: its SHA-256, its key and its expiry. */
+export interface StreamTokenGrant {
+  digest: string;
+  keyId: string;
+  expiresAt: Date;
+}
 
 /**
  * A short-lived stand-in for an API key where only a URL can carry a credential (a browser's
- * EventSource). Signed with the key's stored hash, so any instance can check it and revoking the
- * key revokes its tokens; the key itself never appears in a URL.
+ * EventSource): 256 random bits, stored only as a SHA-256 beside its key, so that nothing in the
+ * database can be turned into a token, and revoking the key revokes its tokens.
  */
 export class StreamToken {
-  private constructor(
-    readonly keyId: string,
-    readonly expiresAt: Date,
-    private readonly signature: string,
-  ) {}
+  private constructor(readonly value: string) {}
 
-  static issue(key: ApiKey, expiresAt: Date): StreamToken {
-    return new StreamToken(key.id, expiresAt, sign(key.secretHash, key.id, expiresAt.getTime()));
+  static generate(): StreamToken {
+    return new StreamToken(`${PREFIX}${randomBytes(32).toString('base64url')}`);
   }
 
   static parse(text: string): StreamToken | null {
-    const match = TOKEN.exec(text);
-    return match === null ? null : new StreamToken(match[1], new Date(Number(match[2])), match[3]);
+    return TOKEN.test(text) ? new StreamToken(text) : null;
   }
 
   static looksLikeOne(text: string): boolean {
     return text.startsWith(PREFIX);
   }
 
-  get value(): string {
-    return `${PREFIX}${this.keyId}.${this.expiresAt.getTime()}.${this.signature}`;
+  digest(): string {
+    return hash('sha256', this.value);
   }
 
-  isSignedBy(key: ApiKey): boolean {
-    const expected = Buffer.from(sign(key.secretHash, this.keyId, this.expiresAt.getTime()));
-    const actual = Buffer.from(this.signature);
-    return key.id === this.keyId && expected.length === actual.length && timingSafeEqual(expected, actual);
+  grant(keyId: string, expiresAt: Date): StreamTokenGrant {
+    return { digest: this.digest(), keyId, expiresAt };
   }
-
-  hasExpired(now: Date): boolean {
-    return now.getTime() >= this.expiresAt.getTime();
-  }
-}
-
-function sign(secretHash: string, keyId: string, expiresAtMs: number): string {
-  return createHmac('sha256', Buffer.from(secretHash, 'hex'))
-    .update(`stream-token\n${keyId}\n${expiresAtMs}`)
-    .digest('base64url');
 }

@@ -24,16 +24,33 @@ describe('IssueStreamTokenHandler', () => {
     return key;
   }
 
-  it("issues a token signed by the principal's key that expires in 60 seconds", async () => {
+  it("issues a random token for the principal's key that expires in 60 seconds, and stores only its hash", async () => {
     const key = await issueKey();
 
     const view = await new IssueStreamTokenHandler(keys).execute(new IssueStreamTokenCommand(Principal.of(key)));
 
     expect(view.expires_at).toBe('2026-12-02T10:01:00.000Z');
-    const token = StreamToken.parse(view.token as string);
-    expect(token?.keyId).toBe(key.id);
-    expect(token?.expiresAt.toISOString()).toBe('2026-12-02T10:01:00.000Z');
-    expect(token?.isSignedBy(key)).toBe(true);
+    const token = StreamToken.parse(view.token as string)!;
+    expect(token).not.toBeNull();
+    expect([...keys.streamTokens.values()]).toEqual([
+      { digest: token.digest(), keyId: key.id, expiresAt: new Date('2026-12-02T10:01:00.000Z') },
+    ]);
+    const again = await new IssueStreamTokenHandler(keys).execute(new IssueStreamTokenCommand(Principal.of(key)));
+    expect(again.token).not.toBe(view.token);
+  });
+
+  it('drops the tokens that expired when it stores a new one', async () => {
+    const key = await issueKey();
+    const handler = new IssueStreamTokenHandler(keys);
+    const first = await handler.execute(new IssueStreamTokenCommand(Principal.of(key)));
+
+    jest.spyOn(Date, 'now').mockReturnValue(NOW + 60_000);
+    await handler.execute(new IssueStreamTokenCommand(Principal.of(key)));
+    expect(keys.streamTokens.size).toBe(2);
+    jest.spyOn(Date, 'now').mockReturnValue(NOW + 60_001);
+    await handler.execute(new IssueStreamTokenCommand(Principal.of(key)));
+    expect(keys.streamTokens.size).toBe(2);
+    expect(keys.streamTokens.has(StreamToken.parse(first.token as string)!.digest())).toBe(false);
   });
 
   it('answers no token while access control is off: the stream needs no credential', async () => {
@@ -55,5 +72,6 @@ describe('IssueStreamTokenHandler', () => {
         new UnauthenticatedError('revoked_key'),
       );
     }
+    expect(keys.streamTokens.size).toBe(0);
   });
 });

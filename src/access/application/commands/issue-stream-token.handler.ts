@@ -16,7 +16,10 @@ export class IssueStreamTokenHandler implements ICommandHandler<IssueStreamToken
     if (principal.keyId === null) return { token: null, expires_at: null };
     const key = await this.keys.findById(principal.keyId);
     if (key === null || key.isRevoked) throw new UnauthenticatedError('revoked_key');
-    const token = StreamToken.issue(key, new Date(Date.now() + STREAM_TOKEN_TTL_MS));
-    return { token: token.value, expires_at: token.expiresAt.toISOString() };
+    const now = Date.now();
+    const token = StreamToken.generate();
+    const grant = token.grant(key.id, new Date(now + STREAM_TOKEN_TTL_MS));
+    await this.keys.addStreamToken(grant, new Date(now));
+    return { token: token.value, expires_at: grant.expiresAt.toISOString() };
   }
 }

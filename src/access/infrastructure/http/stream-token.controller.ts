@@ -22,7 +22,8 @@ export class StreamTokenController {
     description:
       "For clients that cannot send `Authorization` (a browser's EventSource): `GET /ingest/stream?access_token=<token>` " +
       "with the scope of the API key that asked, for 60 s from now; the stream it opens outlives it. A revoked key's " +
-      'tokens are refused. Both fields are null while access control is off (no API key was ever created).',
+      'tokens are refused. The token is random, and the service keeps only its SHA-256. Both fields are null while ' +
+      'access control is off (no API key was ever created).',
   })
   @ApiOkResponse({
     description: 'The token and when it expires.',
@@ -31,7 +32,7 @@ export class StreamTokenController {
       type: 'object',
       required: ['token', 'expires_at'],
       properties: {
-        token: { type: 'string', nullable: true, example: 'st_0193c3a2-5f1e-7c4b-9a2d-3e4f5a6b7c8d.1796176835604.…' },
+        token: { type: 'string', nullable: true, example: 'st_q0Vd2bZ8mP1xYc7TnR4uJw6eKs9LhA3fGi5oWzB-E_M' },
         expires_at: { type: 'string', format: 'date-time', nullable: true, example: '2026-11-29T10:32:05.123Z' },
       },
     },

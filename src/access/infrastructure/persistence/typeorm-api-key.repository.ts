@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { translateDatabaseError } from '../../../ingestion/infrastructure/persistence/database-errors';
 import { ApiKey } from '../../domain/api-key.entity';
 import { ApiKeyRepository } from '../../domain/api-key.repository';
+import type { StreamTokenGrant } from '../../domain/stream-token.value-object';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,6 +21,12 @@ interface ApiKeySql {
   /** (last_used_at, id, last_used_at); never moves it back (another instance may have recorded a later use). */
   recordUse: string;
   anyCreated: string;
+  /** (token_hash, api_key_id, expires_at). */
+  addStreamToken: string;
+  /** (now). */
+  purgeStreamTokens: string;
+  /** (token_hash) → api_key_id, expires_at. */
+  streamToken: string;
 }
 
 const POSTGRES: ApiKeySql = {
@@ -35,6 +42,9 @@ const POSTGRES: ApiKeySql = {
   recordUse: `UPDATE "api_keys" SET "last_used_at" = $1
     WHERE "id" = $2 AND ("last_used_at" IS NULL OR "last_used_at" < $3)`,
   anyCreated: `SELECT EXISTS (SELECT 1 FROM "api_keys") AS "found"`,
+  addStreamToken: `INSERT INTO "stream_tokens" ("token_hash", "api_key_id", "expires_at") VALUES ($1, $2, $3)`,
+  purgeStreamTokens: `DELETE FROM "stream_tokens" WHERE "expires_at" < $1`,
+  streamToken: `SELECT "api_key_id", "expires_at" FROM "stream_tokens" WHERE "token_hash" = $1`,
 };
 
 const SQLITE: ApiKeySql = {
@@ -47,6 +57,9 @@ const SQLITE: ApiKeySql = {
   recordUse: `UPDATE "api_keys" SET "last_used_at" = ?
     WHERE "id" = ? AND ("last_used_at" IS NULL OR "last_used_at" < ?)`,
   anyCreated: POSTGRES.anyCreated,
+  addStreamToken: `INSERT INTO "stream_tokens" ("token_hash", "api_key_id", "expires_at") VALUES (?, ?, ?)`,
+  purgeStreamTokens: `DELETE FROM "stream_tokens" WHERE "expires_at" < ?`,
+  streamToken: `SELECT "api_key_id", "expires_at" FROM "stream_tokens" WHERE "token_hash" = ?`,
 };
 
 /** SQLite gives `admin` and EXISTS as 0/1, PostgreSQL as booleans; timestamps are RFC 3339 text on both. */
@@ -113,6 +126,23 @@ export class TypeOrmApiKeyRepository extends ApiKeyRepository {
     if (!UUID.test(id)) return;
     const time = at.toISOString();
     await this.guarded(() => this.dataSource.query(this.sql.recordUse, [time, id.toLowerCase(), time]));
+  }
+
+  addStreamToken(grant: StreamTokenGrant, now: Date): Promise<void> {
+    return this.guarded(async () => {
+      await this.dataSource.query(this.sql.purgeStreamTokens, [now.toISOString()]);
+      await this.dataSource.query(this.sql.addStreamToken, [grant.digest, grant.keyId, grant.expiresAt.toISOString()]);
+    });
+  }
+
+  findStreamToken(digest: string): Promise<StreamTokenGrant | null> {
+    return this.guarded(async () => {
+      const [row] = await this.dataSource.query<Array<{ api_key_id: string; expires_at: string | Date }>>(
+        this.sql.streamToken,
+        [digest],
+      );
+      return row === undefined ? null : { digest, keyId: row.api_key_id, expiresAt: new Date(row.expires_at) };
+    });
   }
 
   private rows(sql: string, parameters: unknown[]): Promise<ApiKeyRow[]> {
