@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ApiKey } from '../src/access/domain/api-key.entity';
+import { StreamToken } from '../src/access/domain/stream-token.value-object';
 import { runKeysCli } from '../src/access/infrastructure/cli/keys.cli';
 import { TypeOrmApiKeyRepository } from '../src/access/infrastructure/persistence/typeorm-api-key.repository';
 import { createMigratedDataSource, dataSourceOptions } from '../src/config/database.options';
@@ -449,6 +450,38 @@ describe('TypeOrmApiKeyRepository', () => {
     expect(await repository.revoke('not-a-uuid', new Date())).toBeNull();
     expect(await repository.anyCreated()).toBe(true);
     expect((await repository.findById(admin.key.id))?.revokedAt).toBeNull();
+  });
+
+  it('stores stream tokens as their SHA-256 with their key and expiry, and drops the expired ones at each new token', async () => {
+    const repository = new TypeOrmApiKeyRepository(await openDataSource());
+    const { key } = issue({ admin: false, partnerId: 'acme' }, '2026-12-02T10:00:00.000Z');
+    await repository.add(key);
+    const first = StreamToken.generate().grant(key.id, new Date('2026-12-02T10:01:00.000Z'));
+    const second = StreamToken.generate().grant(key.id, new Date('2026-12-02T10:01:30.500Z'));
+
+    await repository.addStreamToken(first, new Date('2026-12-02T10:00:00.000Z'));
+    await repository.addStreamToken(second, new Date('2026-12-02T10:01:00.000Z'));
+    expect(await repository.findStreamToken(first.digest)).toEqual(first);
+    expect(await repository.findStreamToken(second.digest)).toEqual(second);
+    expect(await repository.findStreamToken(sha256('st_unknown'))).toBeNull();
+    expect(await repository.findStreamToken('not a hash')).toBeNull();
+
+    const third = StreamToken.generate().grant(key.id, new Date('2026-12-02T10:02:01.000Z'));
+    await repository.addStreamToken(third, new Date('2026-12-02T10:01:01.000Z'));
+    expect(await repository.findStreamToken(first.digest)).toBeNull();
+    expect(await repository.findStreamToken(second.digest)).toEqual(second);
+    expect(await database.query('SELECT "token_hash" FROM "stream_tokens"')).toHaveLength(2);
+
+    const refusal = (digest: string, keyId: string) =>
+      repository.addStreamToken({ digest, keyId, expiresAt: new Date('2026-12-02T10:03:00.000Z') }, new Date(0)).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+    for (const notAHash of [sha256('b').toUpperCase(), StreamToken.generate().value, sha256('b').slice(1)]) {
+      expect(await refusal(notAHash, key.id)).toMatch(/ck_stream_tokens_token_hash/);
+    }
+    expect(await refusal(third.digest, key.id)).not.toBe('accepted');
+    expect(await database.query('SELECT "token_hash" FROM "stream_tokens"')).toHaveLength(2);
   });
 
   it('keeps the schema from storing anything but one scope and a SHA-256 per key', async () => {
