@@ -3,7 +3,6 @@ import { hash, randomBytes } from 'node:crypto';
 const PREFIX = 'st_';
 const TOKEN = /^st_[A-Za-z0-9_-]{43}$/;
 
-/** What a stream token stands for, as stored: its SHA-256, its key and its expiry. */
 export interface StreamTokenGrant {
   digest: string;
   keyId: string;
