@@ -9,11 +9,7 @@ export interface StreamTokenGrant {
   expiresAt: Date;
 }
 
-/**
- * A short-lived stand-in for an API key where only a URL can carry a credential (a browser's
- * EventSource): 256 random bits, stored only as a SHA-256 beside its key, so that nothing in the
- * database can be turned into a token, and revoking the key revokes its tokens.
- */
+/** Random and stored only as its SHA-256, so that no copy of the database can be turned into a token. */
 export class StreamToken {
   private constructor(readonly value: string) {}
 
